@@ -1,0 +1,63 @@
+"""The pure core of lr_widgets: torch, numpy and the standard library only.
+
+Nothing here imports ipywidgets, matplotlib or IPython, so the core can be used
+(and tested) anywhere torch runs.
+"""
+
+from .errors import (
+    FormulaError,
+    FormulaEvaluationError,
+    IncompatibleError,
+    InvalidValueError,
+    LrWidgetsError,
+    MetricError,
+    RunLengthError,
+    TorchRefusedError,
+    UnknownNameError,
+)
+from .expressions import Formula
+from .introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
+from .simulate import SYNTHETIC_METRICS, Replay, Trace, replay, simulate, synthetic_metric
+from .specs import (
+    HyperParam,
+    Interval,
+    OptimizerSpec,
+    SchedulerSpec,
+    optimizer_spec,
+    optimizer_specs,
+    scheduler_spec,
+    scheduler_specs,
+)
+from .arguments import MAX_STEPS
+
+__all__ = [
+    "simulate",
+    "replay",
+    "Trace",
+    "Replay",
+    "synthetic_metric",
+    "SYNTHETIC_METRICS",
+    "MAX_STEPS",
+    "param_groups_summary",
+    "state_summary",
+    "TensorInfo",
+    "ParamInfo",
+    "optimizer_specs",
+    "scheduler_specs",
+    "optimizer_spec",
+    "scheduler_spec",
+    "HyperParam",
+    "Interval",
+    "OptimizerSpec",
+    "SchedulerSpec",
+    "Formula",
+    "LrWidgetsError",
+    "UnknownNameError",
+    "InvalidValueError",
+    "FormulaError",
+    "FormulaEvaluationError",
+    "IncompatibleError",
+    "RunLengthError",
+    "MetricError",
+    "TorchRefusedError",
+]

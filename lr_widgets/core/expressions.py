@@ -1,0 +1,257 @@
+"""A small, safe formula language for LambdaLR / MultiplicativeLR ``lr_lambda`` and CyclicLR ``scale_fn``.
+
+A formula such as ``0.95 ** epoch`` or ``min(1, (epoch + 1) / 10)`` is parsed with
+:mod:`ast` and checked against a whitelist; it is then computed by walking the tree.
+Nothing a user types is ever passed to ``eval`` or ``exec``.
+
+The language: numbers, the one variable (``epoch`` or ``x``), ``pi`` and ``e``,
+``+ - * / // % **``, parentheses, comparisons, ``and`` / ``or`` / ``not``, the
+conditional expression ``a if cond else b`` and the functions ``min, max, abs,
+exp, log, sqrt, cos, sin, floor, ceil``. All arithmetic is done in floats, so
+``10**10**10`` overflows at once instead of building a huge integer.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from .errors import FormulaError, FormulaEvaluationError
+
+__all__ = ["Formula", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH"]
+
+MAX_LENGTH = 500
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "cos": math.cos,
+    "sin": math.sin,
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
+_ARITY = {"min": (2, None), "max": (2, None), "log": (1, 2)}
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_COMPARE = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+
+# What to say about constructs people try that the language leaves out on purpose.
+_REFUSED = {
+    ast.Attribute: "attribute access with '.' is not allowed",
+    ast.Lambda: "lambda is not allowed: write only the expression, e.g. 0.95 ** epoch",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.Subscript: "indexing with [ ] is not allowed",
+    ast.NamedExpr: "assignment with := is not allowed",
+    ast.Await: "await is not allowed",
+    ast.JoinedStr: "strings are not allowed",
+    ast.List: "lists are not allowed",
+    ast.Tuple: "tuples are not allowed",
+    ast.Dict: "dicts are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Starred: "* unpacking is not allowed",
+}
+
+
+class Formula:
+    """A parsed formula of one variable, callable like the lambda torch expects.
+
+    Parameters
+    ----------
+    text
+        The formula, e.g. ``"0.95 ** epoch"``.
+    variable
+        The name of its variable: ``"epoch"`` for ``lr_lambda``, ``"x"`` for ``scale_fn``.
+    argument
+        The torch argument the formula is for, used in messages.
+
+    Raises
+    ------
+    FormulaError
+        If the text is not in the formula language.
+    """
+
+    def __init__(self, text: str, variable: str = "epoch", argument: str = "lr_lambda") -> None:
+        if not isinstance(text, str):
+            raise FormulaError(
+                f"{argument} must be a formula as text, e.g. '0.95 ** {variable}': got {type(text).__name__}",
+                argument,
+            )
+        self.text = text.strip()
+        self.variable = variable
+        self.argument = argument
+        if not self.text:
+            raise FormulaError(f"{argument} is empty: write a formula of {variable}, e.g. 0.95 ** {variable}", argument)
+        if len(self.text) > MAX_LENGTH:
+            raise FormulaError(
+                f"{argument} is {len(self.text)} characters long; a formula may have at most {MAX_LENGTH}",
+                argument,
+            )
+        try:
+            tree = ast.parse(self.text, mode="eval")
+        except SyntaxError as exc:
+            where = f" near column {exc.offset}" if exc.offset else ""
+            raise FormulaError(f"{argument} is not a valid formula{where}: {self.text!r}", argument) from None
+        except (RecursionError, MemoryError, ValueError):
+            raise FormulaError(f"{argument} is nested too deeply to read", argument) from None
+        self._check(tree.body)
+        self._tree = tree.body
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r}, variable={self.variable!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Formula) and (self.text, self.variable) == (other.text, other.variable)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.variable))
+
+    def __call__(self, value: float) -> float:
+        """Compute the formula at ``value`` (torch calls this with the epoch number)."""
+        try:
+            result = self._evaluate(self._tree, float(value))
+        except ZeroDivisionError:
+            raise FormulaEvaluationError(
+                f"{self.argument} divides by zero at {self.variable} = {value}: {self.text}", self.argument
+            ) from None
+        except OverflowError:
+            raise FormulaEvaluationError(
+                f"{self.argument} gives a number too large for a float at {self.variable} = {value}: {self.text}",
+                self.argument,
+            ) from None
+        except (ValueError, TypeError) as exc:
+            raise FormulaEvaluationError(
+                f"{self.argument} cannot be computed at {self.variable} = {value} ({_explain(exc)}): {self.text}",
+                self.argument,
+            ) from None
+        result = float(result)
+        if not math.isfinite(result):
+            raise FormulaEvaluationError(
+                f"{self.argument} gives {result} at {self.variable} = {value}: {self.text}", self.argument
+            )
+        return result
+
+    # -- checking ---------------------------------------------------------------------
+    def _fail(self, what: str) -> FormulaError:
+        return FormulaError(f"{self.argument}: {what} (in {self.text!r})", self.argument)
+
+    def _check(self, node: ast.AST) -> None:
+        if type(node) in _REFUSED:
+            raise self._fail(_REFUSED[type(node)])
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self._fail(f"only numbers are allowed, not {node.value!r}")
+        elif isinstance(node, ast.Name):
+            if node.id != self.variable and node.id not in CONSTANTS:
+                allowed = ", ".join([self.variable, *CONSTANTS])
+                raise self._fail(f"unknown name '{node.id}': a formula may use {allowed}")
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise self._fail("only + - * / // % ** are allowed")
+            self._check(node.left)
+            self._check(node.right)
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                raise self._fail("only -, + and not are allowed before a value")
+            self._check(node.operand)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self._check(value)
+        elif isinstance(node, ast.Compare):
+            if any(type(op) not in _COMPARE for op in node.ops):
+                raise self._fail("only < <= > >= == != comparisons are allowed")
+            for value in (node.left, *node.comparators):
+                self._check(value)
+        elif isinstance(node, ast.IfExp):
+            for part in (node.test, node.body, node.orelse):
+                self._check(part)
+        elif isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name is None:
+                raise self._fail("only the functions " + ", ".join(FUNCTIONS) + " can be called")
+            if name not in FUNCTIONS:
+                raise self._fail(f"unknown function '{name}': allowed are " + ", ".join(FUNCTIONS))
+            if node.keywords:
+                raise self._fail(f"{name}() takes no keyword arguments")
+            low, high = _ARITY.get(name, (1, 1))
+            n = len(node.args)
+            if n < low or (high is not None and n > high):
+                wanted = f"{low}" if low == high else (f"at least {low}" if high is None else f"{low} or {high}")
+                raise self._fail(f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, got {n}")
+            for arg in node.args:
+                self._check(arg)
+        else:
+            raise self._fail(f"'{ast.unparse(node)}' is not allowed in a formula")
+
+    # -- computing --------------------------------------------------------------------
+    def _evaluate(self, node: ast.AST, value: float) -> Any:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return value if node.id == self.variable else CONSTANTS[node.id]
+        if isinstance(node, ast.BinOp):
+            left = self._evaluate(node.left, value)
+            right = self._evaluate(node.right, value)
+            result = _BINARY[type(node.op)](float(left), float(right))
+            if isinstance(result, complex):
+                raise ValueError("a negative number to a fractional power")
+            return result
+        if isinstance(node, ast.UnaryOp):
+            return _UNARY[type(node.op)](self._evaluate(node.operand, value))
+        if isinstance(node, ast.BoolOp):
+            is_and = isinstance(node.op, ast.And)
+            result: Any = None
+            for part in node.values:
+                result = self._evaluate(part, value)
+                if bool(result) != is_and:
+                    return result
+            return result
+        if isinstance(node, ast.Compare):
+            left = self._evaluate(node.left, value)
+            for op, right_node in zip(node.ops, node.comparators):
+                right = self._evaluate(right_node, value)
+                if not _COMPARE[type(op)](left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.IfExp):
+            branch = node.body if self._evaluate(node.test, value) else node.orelse
+            return self._evaluate(branch, value)
+        if isinstance(node, ast.Call):
+            args = [float(self._evaluate(arg, value)) for arg in node.args]
+            return FUNCTIONS[node.func.id](*args)  # type: ignore[attr-defined]
+        raise AssertionError(f"unchecked node {node!r}")  # _check refuses every other node
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc)
+    if "math domain error" in text or "domain" in text:
+        return "outside the function's domain, e.g. log or sqrt of a negative number"
+    return text

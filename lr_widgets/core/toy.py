@@ -1,0 +1,124 @@
+"""The throwaway toy problem that simulations run the real torch optimizers on.
+
+Small, seeded and deterministic: every call builds the same model with the same
+weights and data, from its own random generator, so the user's global random
+state is never touched. Its layers are ``input``, ``hidden`` and ``head``; they
+are split into 1, 2 (``body`` / ``head``) or 3 param groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .errors import IncompatibleError
+
+__all__ = ["ToyProblem", "toy_problem", "GROUP_LAYERS", "MAX_GROUPS"]
+
+#: The layers in each param group, by number of groups.
+GROUP_LAYERS: dict[int, dict[str, tuple[str, ...]]] = {
+    1: {"all": ("input", "hidden", "head")},
+    2: {"body": ("input", "hidden"), "head": ("head",)},
+    3: {"input": ("input",), "hidden": ("hidden",), "head": ("head",)},
+}
+MAX_GROUPS = max(GROUP_LAYERS)
+SEED = 0
+
+
+@dataclass
+class ToyProblem:
+    """A model, its param groups and a loss on fixed data.
+
+    Attributes
+    ----------
+    model
+        The toy ``nn.Module``; ``model.named_parameters()`` names every parameter.
+    groups
+        Per param group, the ``(name, parameter)`` pairs it holds.
+    group_names
+        One name per group: ``("all",)``, ``("body", "head")`` ...
+    left_out
+        Names of parameters the optimizer cannot take (Muon: the 1-D biases).
+    loss
+        Computes the loss on the fixed data (no backward).
+    """
+
+    model: nn.Module
+    groups: list[list[tuple[str, torch.Tensor]]]
+    group_names: tuple[str, ...]
+    left_out: tuple[str, ...]
+    loss: Callable[[], torch.Tensor]
+
+
+class _DenseToy(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.input = nn.utils.skip_init(nn.Linear, 4, 8)
+        self.hidden = nn.utils.skip_init(nn.Linear, 8, 8)
+        self.head = nn.utils.skip_init(nn.Linear, 8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.tanh(self.hidden(torch.tanh(self.input(x)))))
+
+
+class _SparseToy(nn.Module):
+    """Embeddings with sparse gradients, for SparseAdam."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.input = nn.utils.skip_init(nn.Embedding, 16, 8, sparse=True)
+        self.hidden = nn.utils.skip_init(nn.Embedding, 16, 8, sparse=True)
+        self.head = nn.utils.skip_init(nn.Embedding, 16, 1, sparse=True)
+
+    def forward(self, index: torch.Tensor) -> torch.Tensor:
+        return (self.input(index) * self.hidden(index)).sum(-1, keepdim=True) + self.head(index)
+
+
+def toy_problem(n_groups: int = 1, *, sparse: bool = False, only_2d: bool = False) -> ToyProblem:
+    """Build the toy problem.
+
+    Parameters
+    ----------
+    n_groups
+        How many param groups to split the model into (1 to ``MAX_GROUPS``).
+    sparse
+        Use embeddings with sparse gradients (SparseAdam needs them).
+    only_2d
+        Leave out parameters that are not 2-D matrices (Muon takes only those).
+    """
+    if n_groups not in GROUP_LAYERS:
+        raise IncompatibleError(
+            f"the toy model has {MAX_GROUPS} layers, so it can be split into 1 to {MAX_GROUPS} param groups: "
+            f"got {n_groups}",
+            "param_groups",
+        )
+    generator = torch.Generator().manual_seed(SEED)
+    model: nn.Module = _SparseToy() if sparse else _DenseToy()
+    with torch.no_grad():
+        for _, parameter in model.named_parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.5)
+    if sparse:
+        inputs = torch.randint(0, 16, (32,), generator=generator)
+    else:
+        inputs = torch.randn(32, 4, generator=generator)
+    targets = torch.randn(32, 1, generator=generator)
+
+    def loss() -> torch.Tensor:
+        return torch.mean((model(inputs) - targets) ** 2)
+
+    named = dict(model.named_parameters())
+    groups, left_out = [], []
+    for layers in GROUP_LAYERS[n_groups].values():
+        members = []
+        for name, parameter in named.items():
+            if name.split(".")[0] not in layers:
+                continue
+            if only_2d and parameter.ndim != 2:
+                left_out.append(name)
+            else:
+                members.append((name, parameter))
+        groups.append(members)
+    return ToyProblem(model, groups, tuple(GROUP_LAYERS[n_groups]), tuple(left_out), loss)
