@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import IncompatibleError, InvalidValueError, RunLengthError
+from .errors import IncompatibleError, InvalidValueError, LrWidgetsError, RunLengthError
 from .expressions import Formula
 from .specs import HyperParam, OptimizerSpec, SchedulerSpec, scheduler_spec
 
@@ -37,8 +37,7 @@ def check_steps(steps: Any, name: str = "steps") -> int:
         raise RunLengthError(f"{name} must be at least 1: got {steps}", name)
     if steps > MAX_STEPS:
         raise RunLengthError(
-            f"{name} = {steps:,} is more than lr_widgets simulates ({MAX_STEPS:,}); "
-            "plot a shorter run, or use steps_per_epoch to step per epoch",
+            f"{name} = {steps:,} is more than lr_widgets simulates ({MAX_STEPS:,}): plot a shorter run",
             name,
         )
     return steps
@@ -238,14 +237,17 @@ def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: 
     else:
         segments = [steps] * len(children)
     resolved = []
-    for (name, child_given), segment in zip(children, segments):
+    for index, ((name, child_given), segment) in enumerate(zip(children, segments), start=1):
         child_spec = scheduler_spec(name)
         if child_spec.needs_metric:
             raise IncompatibleError(
                 f"{spec.name} cannot hold ReduceLROnPlateau: it needs a metric at every step; use it on its own",
                 "schedulers",
             )
-        child = scheduler_arguments(child_spec, child_given, segment)
+        try:
+            child = scheduler_arguments(child_spec, child_given, segment)
+        except LrWidgetsError as mistake:
+            raise type(mistake)(f"{spec.name}, scheduler {index} ({name}): {mistake.message}", mistake.argument) from None
         _tie_run_lengths(child_spec, child, segment, child_given)
         resolved.append((name, child))
     kwargs["schedulers"] = resolved

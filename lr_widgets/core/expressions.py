@@ -121,6 +121,9 @@ class Formula:
             raise FormulaError(f"{argument} is not a valid formula{where}: {self.text!r}", argument) from None
         except (RecursionError, MemoryError, ValueError):
             raise FormulaError(f"{argument} is nested too deeply to read", argument) from None
+        for node in ast.walk(tree.body):  # name the riskiest construct first, wherever it is
+            if type(node) in _REFUSED:
+                raise self._fail(_REFUSED[type(node)])
         self._check(tree.body)
         self._tree = tree.body
 

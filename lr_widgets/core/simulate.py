@@ -162,6 +162,12 @@ _TRANSLATIONS: list[tuple[str, Callable[[re.Match[str], str], LrWidgetsError]]] 
         ),
     ),
     (
+        r"'initial_lr' is not specified",
+        lambda m, who: InvalidValueError(
+            f"{who}: last_epoch must stay -1 for a fresh run; other values resume a run from a checkpoint", "last_epoch"
+        ),
+    ),
+    (
         r"doesn't support per-parameter options",
         lambda m, who: IncompatibleError(f"{who} takes a single param group: use one group", "param_groups"),
     ),
@@ -175,7 +181,7 @@ _TRANSLATIONS: list[tuple[str, Callable[[re.Match[str], str], LrWidgetsError]]] 
 def _translate(exc: BaseException, who: str, when: str = "") -> LrWidgetsError:
     if isinstance(exc, LrWidgetsError):
         return exc
-    text = str(exc).strip() or type(exc).__name__
+    text = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc).strip() or type(exc).__name__
     for pattern, make in _TRANSLATIONS:
         match = re.search(pattern, text)
         if match:
@@ -272,9 +278,28 @@ def _setup(
     values = None
     if sched_spec is not None:
         sched_kwargs = scheduler_arguments(sched_spec, scheduler_kwargs, steps)
+        _check_pairing(opt_spec, sched_spec, sched_kwargs, steps)
         if sched_spec.needs_metric:
             values = _check_metric(metric, steps)
     return _Setup(opt_spec, opt_kwargs, sched_spec, sched_kwargs, groups, steps, values)
+
+
+def _check_pairing(opt: OptimizerSpec, sched: SchedulerSpec, kwargs: Mapping[str, Any], steps: int) -> None:
+    """What torch would refuse only later (or in words naming neither class), said up front."""
+    if sched.cycles_momentum and kwargs.get("cycle_momentum", sched.hyperparam("cycle_momentum").default):
+        if opt.momentum_key is None:
+            raise IncompatibleError(
+                f"{sched.name} cycles momentum but {opt.name} has none: set cycle_momentum=False", "cycle_momentum"
+            )
+    if sched.name == "OneCycleLR":
+        total = kwargs.get("total_steps")
+        if total is None and kwargs.get("epochs") and kwargs.get("steps_per_epoch"):
+            total = kwargs["epochs"] * kwargs["steps_per_epoch"]
+        if total is not None and steps > total:
+            raise RunLengthError(
+                f"OneCycleLR was built for {total} steps but {steps} were simulated: raise total_steps or lower steps",
+                "total_steps",
+            )
 
 
 def _build_scheduler(optimizer: torch.optim.Optimizer, spec: SchedulerSpec, kwargs: Mapping[str, Any]) -> Any:
@@ -287,6 +312,14 @@ def _build_scheduler(optimizer: torch.optim.Optimizer, spec: SchedulerSpec, kwar
                 return spec.cls(**kwargs)
     with _speaking_for(spec.name):
         return spec.cls(optimizer, **kwargs)
+
+
+def _no_loss() -> torch.Tensor:
+    """A closure with no gradients: LBFGS takes one step at once, as others do with no ``.grad``.
+
+    The schedule does not depend on the gradients, so simulate() need not compute them.
+    """
+    return torch.zeros(())
 
 
 class _Run:
@@ -326,7 +359,7 @@ class _Run:
         step = self.done + 1
         with _speaking_for(self.setup.optimizer.name, f" at step {step}"):
             if self.setup.optimizer.needs_closure:
-                self.optimizer.step(self._closure)
+                self.optimizer.step(self._closure if train else _no_loss)
             elif train:
                 self._closure()
                 self.optimizer.step()

@@ -191,14 +191,14 @@ def _lookup(owner: str, hyperparams: tuple[HyperParam, ...], name: str) -> Hyper
         if hp.name == name:
             return hp
     names = [hp.name for hp in hyperparams]
-    raise UnknownNameError(f"{owner} has no argument '{name}'{_did_you_mean(name, names)}", name)
+    raise UnknownNameError(f"{owner} has no argument '{name}'{_did_you_mean(name, names, 'its arguments are')}", name)
 
 
-def _did_you_mean(name: str, candidates: list[str]) -> str:
+def _did_you_mean(name: str, candidates: list[str], listing: str) -> str:
     close = difflib.get_close_matches(name, candidates, n=1)
     if close:
         return f": did you mean '{close[0]}'?"
-    return ": its arguments are " + ", ".join(candidates) if candidates else ""
+    return f": {listing} " + ", ".join(candidates) if candidates else ""
 
 
 # --------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ KNOWN: dict[str, dict[str, Any]] = {
     "schedulers": dict(kind="schedulers"),
     "SequentialLR.schedulers": dict(
         kind="schedulers",
-        suggest=[("LinearLR", {"start_factor": 0.1, "total_iters": 10}), ("CosineAnnealingLR", {})],
+        suggest=[("LinearLR", {"start_factor": 0.1}), ("CosineAnnealingLR", {})],
     ),
     "ChainedScheduler.schedulers": dict(
         kind="schedulers",
@@ -476,6 +476,6 @@ def _find(what: str, name: Any, registry: Mapping[str, Any]) -> Any:
         return registry[name]
     by_lower = {key.lower(): key for key in registry}
     hint = f": did you mean '{by_lower[name.lower()]}'?" if name.lower() in by_lower else ""
-    hint = hint or _did_you_mean(name, list(registry))
+    hint = hint or _did_you_mean(name, list(registry), f"the {what}s are")
     raise UnknownNameError(f"torch {torch.__version__} has no {what} called '{name}'{hint}", what)
 

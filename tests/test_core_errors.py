@@ -1,0 +1,145 @@
+"""Every mistake gets a specific lr_widgets error whose message names the argument and what to change."""
+
+from __future__ import annotations
+
+import pytest
+
+from lr_widgets import (
+    FormulaError,
+    IncompatibleError,
+    InvalidValueError,
+    LrWidgetsError,
+    MAX_STEPS,
+    MetricError,
+    RunLengthError,
+    TorchRefusedError,
+    UnknownNameError,
+    replay,
+    simulate,
+)
+
+# (id, simulate arguments, error type, words the message must contain)
+MISTAKES = [
+    ("unknown optimizer", dict(optimizer="sgd"), UnknownNameError, "no optimizer called 'sgd': did you mean 'SGD'?"),
+    ("unknown scheduler", dict(scheduler="Cosine"), UnknownNameError,
+     "no scheduler called 'Cosine': the schedulers are ChainedScheduler, ConstantLR"),
+    ("unknown argument", dict(optimizer_kwargs={"betas": (0.9, 0.99)}), UnknownNameError, "SGD has no argument 'betas'"),
+    ("negative lr", dict(optimizer_kwargs={"lr": -0.1}), InvalidValueError, "lr must be greater than 0: got -0.1"),
+    ("zero lr", dict(optimizer_kwargs={"lr": 0}), InvalidValueError, "lr must be greater than 0: got 0"),
+    ("nan lr", dict(optimizer_kwargs={"lr": float("nan")}), InvalidValueError, "lr must be a finite number: got nan"),
+    ("infinite lr", dict(optimizer_kwargs={"lr": float("inf")}), InvalidValueError, "lr must be a finite number"),
+    ("text lr", dict(optimizer_kwargs={"lr": "fast"}), InvalidValueError, "lr must be a number: got 'fast'"),
+    ("bool lr", dict(optimizer_kwargs={"lr": True}), InvalidValueError, "lr must be a number"),
+    ("eps zero", dict(optimizer="Adam", optimizer_kwargs={"eps": 0.0}), InvalidValueError, "eps must be greater than 0"),
+    ("betas at 1", dict(optimizer="Adam", optimizer_kwargs={"betas": (0.9, 1.0)}), InvalidValueError,
+     "each of betas must be in [0, 1): got 1"),
+    ("betas negative", dict(optimizer="AdamW", optimizer_kwargs={"betas": (-0.1, 0.99)}), InvalidValueError,
+     "each of betas must be in [0, 1)"),
+    ("betas one number", dict(optimizer="Adam", optimizer_kwargs={"betas": 0.9}), InvalidValueError,
+     "betas must be 2 numbers"),
+    ("nesterov without momentum", dict(optimizer_kwargs={"nesterov": True}), IncompatibleError,
+     "nesterov=True unless momentum > 0 and dampening = 0"),
+    ("nesterov with dampening", dict(optimizer_kwargs={"nesterov": True, "momentum": 0.9, "dampening": 0.1}),
+     IncompatibleError, "nesterov"),
+    ("momentum above 1", dict(optimizer_kwargs={"momentum": 1.5}), InvalidValueError, "momentum must be in [0, 1]"),
+    ("milestones unsorted", dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [30, 10]}), InvalidValueError,
+     "milestones must be increasing: got [30, 10]"),
+    ("milestones negative", dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [-5, 10]}), InvalidValueError,
+     "milestones must not be negative"),
+    ("milestones not numbers", dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": "30, sixty"}),
+     InvalidValueError, "milestones must be whole numbers separated by commas"),
+    ("milestones fractional", dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [10.5]}),
+     InvalidValueError, "each of milestones must be a whole number"),
+    ("T_max zero", dict(scheduler_kwargs={"T_max": 0}), InvalidValueError, "T_max must be at least 1: got 0"),
+    ("step_size zero", dict(scheduler="StepLR", scheduler_kwargs={"step_size": 0}), InvalidValueError,
+     "step_size must be at least 1"),
+    ("gamma zero", dict(scheduler="ExponentialLR", scheduler_kwargs={"gamma": 0}), InvalidValueError,
+     "gamma must be greater than 0"),
+    ("gamma negative", dict(scheduler="StepLR", scheduler_kwargs={"step_size": 5, "gamma": -0.5}), InvalidValueError,
+     "gamma must be greater than 0"),
+    ("power negative", dict(scheduler="PolynomialLR", scheduler_kwargs={"power": -1}), InvalidValueError,
+     "power must be at least 0"),
+    ("T_0 zero", dict(scheduler="CosineAnnealingWarmRestarts", scheduler_kwargs={"T_0": 0}), InvalidValueError,
+     "T_0 must be at least 1"),
+    ("T_mult zero", dict(scheduler="CosineAnnealingWarmRestarts", scheduler_kwargs={"T_0": 5, "T_mult": 0}),
+     InvalidValueError, "T_mult must be at least 1"),
+    ("mode unknown", dict(scheduler="CyclicLR", scheduler_kwargs={"mode": "sideways"}), InvalidValueError,
+     "mode must be one of 'triangular', 'triangular2', 'exp_range': got 'sideways'"),
+    ("one cycle overrun", dict(scheduler="OneCycleLR", scheduler_kwargs={"max_lr": 0.1, "total_steps": 100}, steps=110),
+     RunLengthError, "OneCycleLR was built for 100 steps but 110 were simulated: raise total_steps or lower steps"),
+    ("one cycle overrun by epochs",
+     dict(scheduler="OneCycleLR", scheduler_kwargs={"max_lr": 0.1, "epochs": 2, "steps_per_epoch": 10}, steps=30),
+     RunLengthError, "built for 20 steps but 30 were simulated"),
+    ("cyclic on adagrad", dict(optimizer="Adagrad", scheduler="CyclicLR"), IncompatibleError,
+     "CyclicLR cycles momentum but Adagrad has none: set cycle_momentum=False"),
+    ("one cycle on rprop", dict(optimizer="Rprop", scheduler="OneCycleLR"), IncompatibleError,
+     "OneCycleLR cycles momentum but Rprop has none"),
+    ("cyclic max below base", dict(scheduler="CyclicLR", scheduler_kwargs={"base_lr": 0.01, "max_lr": 0.001}),
+     IncompatibleError, "CyclicLR's max_lr (0.001) must be at least its base_lr (0.01)"),
+    ("sequential milestones", dict(scheduler="SequentialLR", scheduler_kwargs={
+        "schedulers": [("LinearLR", {}), ("ExponentialLR", {"gamma": 0.9})], "milestones": [5, 10]}),
+     IncompatibleError, "SequentialLR with 2 schedulers needs 1 milestone"),
+    ("sequential with plateau", dict(scheduler="SequentialLR", scheduler_kwargs={
+        "schedulers": [("LinearLR", {}), ("ReduceLROnPlateau", {})], "milestones": [5]}),
+     IncompatibleError, "cannot hold ReduceLROnPlateau"),
+    ("sequential bad child", dict(scheduler="SequentialLR", scheduler_kwargs={"schedulers": [42]}),
+     InvalidValueError, "each of schedulers must be (scheduler name, arguments)"),
+    ("sequential child mistake", dict(scheduler="ChainedScheduler", scheduler_kwargs={
+        "schedulers": [("ConstantLR", {}), ("StepLR", {"step_size": 0})]}), InvalidValueError,
+     "ChainedScheduler, scheduler 2 (StepLR): step_size must be at least 1"),
+    ("plateau without metric", dict(scheduler="ReduceLROnPlateau"), MetricError, "needs one"),
+    ("plateau unknown curve", dict(scheduler="ReduceLROnPlateau", metric="lost"), MetricError,
+     "no built-in metric called 'lost'"),
+    ("plateau metric nan", dict(scheduler="ReduceLROnPlateau", metric=[float("nan")] * 100), MetricError,
+     "finite numbers"),
+    ("lbfgs groups", dict(optimizer="LBFGS", param_groups=[{}, {}]), IncompatibleError,
+     "LBFGS takes a single param group"),
+    ("too many groups", dict(param_groups=[{}, {}, {}, {}]), IncompatibleError, "1 to 3 param groups: got 4"),
+    ("groups not a list", dict(param_groups={"lr": 0.1}), InvalidValueError, "param_groups must be a list"),
+    ("group override mistake", dict(param_groups=[{"lr": 0.1}, {"lr": -1}]), InvalidValueError,
+     "lr must be greater than 0"),
+    ("steps zero", dict(steps=0), RunLengthError, "steps must be at least 1: got 0"),
+    ("steps fractional", dict(steps=2.5), RunLengthError, "steps must be a whole number"),
+    ("steps huge", dict(steps=10_000_000), RunLengthError, f"more than lr_widgets simulates ({MAX_STEPS:,})"),
+    ("formula import", dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "__import__('os')"}), FormulaError,
+     "unknown function '__import__'"),
+    ("formula not text", dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": 42}), FormulaError,
+     "lr_lambda must be a formula as text"),
+    ("kwargs not a dict", dict(optimizer_kwargs=[("lr", 0.1)]), InvalidValueError,
+     "the arguments of SGD must be a dict"),
+    ("last_epoch without initial_lr", dict(scheduler="StepLR", scheduler_kwargs={"step_size": 3, "last_epoch": 5}),
+     InvalidValueError, "StepLR: last_epoch must stay -1 for a fresh run"),
+    ("torch refuses in its own words", dict(optimizer="Rprop", optimizer_kwargs={"etas": (0.5, 0.9)}),
+     TorchRefusedError, "Rprop refused these settings: Invalid eta values: 0.5, 0.9"),
+]
+
+
+@pytest.mark.parametrize("arguments,error,words", [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES])
+def test_each_mistake_has_its_message(arguments: dict, error: type, words: str) -> None:
+    with pytest.raises(LrWidgetsError) as raised:
+        simulate(**arguments)
+    assert type(raised.value) is error, f"{type(raised.value).__name__}: {raised.value}"
+    assert words in str(raised.value)
+    assert "Traceback" not in str(raised.value)
+
+
+def test_errors_name_their_argument() -> None:
+    with pytest.raises(InvalidValueError) as raised:
+        simulate(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [30, 10]})
+    assert raised.value.argument == "milestones"
+    with pytest.raises(IncompatibleError) as raised:
+        simulate(optimizer="Adagrad", scheduler="CyclicLR")
+    assert raised.value.argument == "cycle_momentum"
+
+
+def test_errors_are_value_errors_so_plain_except_clauses_still_work() -> None:
+    with pytest.raises(ValueError):
+        simulate(optimizer_kwargs={"lr": -1})
+
+
+def test_replay_refuses_a_step_outside_the_trace() -> None:
+    trace = simulate(steps=5)
+    with pytest.raises(RunLengthError, match="from 0 to 5: got 6"):
+        replay(trace, 6)
+    with pytest.raises(RunLengthError):
+        replay(trace, -1)
