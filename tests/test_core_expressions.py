@@ -23,8 +23,14 @@ EQUIVALENTS = [
     ("sqrt(1 / (epoch + 1))", lambda epoch: math.sqrt(1 / (epoch + 1))),
     ("max(0.01, 1 - epoch / 50)", lambda epoch: max(0.01, 1 - epoch / 50)),
     ("abs(sin(epoch / 10)) + e - e", lambda epoch: abs(math.sin(epoch / 10)) + math.e - math.e),
-    ("floor(epoch / 7) % 3 + ceil(log(epoch + 1))", lambda epoch: math.floor(epoch / 7) % 3 + math.ceil(math.log(epoch + 1))),
-    ("1 if 5 <= epoch < 20 and not epoch == 7 else 0.2", lambda epoch: 1 if 5 <= epoch < 20 and not epoch == 7 else 0.2),
+    (
+        "floor(epoch / 7) % 3 + ceil(log(epoch + 1))",
+        lambda epoch: math.floor(epoch / 7) % 3 + math.ceil(math.log(epoch + 1)),
+    ),
+    (
+        "1 if 5 <= epoch < 20 and not epoch == 7 else 0.2",
+        lambda epoch: 1 if 5 <= epoch < 20 and not epoch == 7 else 0.2,
+    ),
     ("-(-epoch) * +1e-3 + 1", lambda epoch: -(-epoch) * +1e-3 + 1),
     ("log(epoch + 2, 2)", lambda epoch: math.log(epoch + 2, 2)),
 ]
@@ -108,8 +114,13 @@ def test_a_formula_failing_mid_run_surfaces_from_simulate() -> None:
     with pytest.raises(FormulaEvaluationError, match="lr_lambda divides by zero at epoch = 12"):
         simulate("SGD", None, "LambdaLR", {"lr_lambda": "1 / (epoch - 12)"}, steps=30)
     with pytest.raises(FormulaEvaluationError, match="scale_fn divides by zero"):
-        simulate("SGD", {"momentum": 0.9}, "CyclicLR",
-                 {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 4, "scale_fn": "1 / (x - 2)"}, steps=30)
+        simulate(
+            "SGD",
+            {"momentum": 0.9},
+            "CyclicLR",
+            {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 4, "scale_fn": "1 / (x - 2)"},
+            steps=30,
+        )
 
 
 def test_scale_fn_uses_x() -> None:

@@ -11,11 +11,24 @@ from torch import nn
 
 from lr_widgets import ParamInfo, TensorInfo, optimizer_specs, param_groups_summary, replay, simulate, state_summary
 
-SGD_LESSON_KEYS = ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach",
-                   "differentiable"]
+SGD_LESSON_KEYS = [
+    "params",
+    "lr",
+    "momentum",
+    "dampening",
+    "weight_decay",
+    "nesterov",
+    "maximize",
+    "foreach",
+    "differentiable",
+]
 # State entries whose shape is not the parameter's, as torch keeps them.
 NOT_PARAMETER_SHAPED = {
-    ("Adafactor", "row_var"), ("Adafactor", "col_var"), ("Adafactor", "step"), ("LBFGS", "d"), ("LBFGS", "H_diag"),
+    ("Adafactor", "row_var"),
+    ("Adafactor", "col_var"),
+    ("Adafactor", "step"),
+    ("LBFGS", "d"),
+    ("LBFGS", "H_diag"),
     ("LBFGS", "prev_flat_grad"),
 }
 
@@ -102,18 +115,26 @@ def test_state_is_empty_before_the_first_step() -> None:
 
 
 def test_param_groups_summary_has_every_key_in_torchs_order() -> None:
-    at3 = replay(simulate("SGD", {"momentum": 0.9}, "OneCycleLR", {"max_lr": 0.1}, steps=20,
-                          param_groups=[{"weight_decay": 1e-4}, {}]), 3)
+    at3 = replay(
+        simulate(
+            "SGD", {"momentum": 0.9}, "OneCycleLR", {"max_lr": 0.1}, steps=20, param_groups=[{"weight_decay": 1e-4}, {}]
+        ),
+        3,
+    )
     summary = param_groups_summary(at3.optimizer, at3.model)
     assert len(summary) == 2
     for entry, group in zip(summary, at3.optimizer.param_groups):
         assert list(entry) == list(group)
         assert set(SGD_LESSON_KEYS) <= set(entry)
         assert entry["initial_lr"] == group["initial_lr"]  # added by the scheduler
-        assert entry["momentum"] == group["momentum"]      # rewritten by OneCycleLR
+        assert entry["momentum"] == group["momentum"]  # rewritten by OneCycleLR
         assert all(isinstance(p, ParamInfo) for p in entry["params"])
-    assert [str(p) for p in summary[0]["params"]] == ["input.weight (8, 4)", "input.bias (8,)", "hidden.weight (8, 8)",
-                                                     "hidden.bias (8,)"]
+    assert [str(p) for p in summary[0]["params"]] == [
+        "input.weight (8, 4)",
+        "input.bias (8,)",
+        "hidden.weight (8, 8)",
+        "hidden.bias (8,)",
+    ]
     assert [p.name for p in summary[1]["params"]] == ["head.weight", "head.bias"]
     assert summary[0]["weight_decay"] == 1e-4
     # a group without overrides lists torch's defaults in torch's order, as in the lesson
@@ -125,8 +146,12 @@ def test_names_for_a_users_optimizer() -> None:
     plain = torch.optim.Adam(model.parameters())
     fallback = [p.name for p in param_groups_summary(plain)[0]["params"]]
     assert fallback == ["group 0 · param 0", "group 0 · param 1", "group 0 · param 2", "group 0 · param 3"]
-    assert [p.name for p in param_groups_summary(plain, model)[0]["params"]] == ["0.weight", "0.bias", "2.weight",
-                                                                                "2.bias"]
+    assert [p.name for p in param_groups_summary(plain, model)[0]["params"]] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+    ]
     by_tensor = {p: n for n, p in model.named_parameters()}
     assert list(state_summary(plain, by_tensor)) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     named = torch.optim.SGD(model.named_parameters(), lr=0.1)  # torch keeps param_names itself
@@ -138,15 +163,19 @@ def test_tensor_lr_is_described_not_copied() -> None:
     assert param_groups_summary(opt)[0]["lr"] == TensorInfo((), "float32", pytest.approx(0.01))
 
 
-@pytest.mark.parametrize("scheduler,kwargs", [
-    ("CosineAnnealingLR", {"T_max": 10}),
-    ("OneCycleLR", {"max_lr": 0.1}),
-    ("ReduceLROnPlateau", {"patience": 1}),
-    ("SequentialLR", None),
-])
+@pytest.mark.parametrize(
+    "scheduler,kwargs",
+    [
+        ("CosineAnnealingLR", {"T_max": 10}),
+        ("OneCycleLR", {"max_lr": 0.1}),
+        ("ReduceLROnPlateau", {"patience": 1}),
+        ("SequentialLR", None),
+    ],
+)
 def test_replay_is_the_trace_at_step_k(scheduler: str, kwargs) -> None:
-    trace = simulate("Adam", None, scheduler, kwargs, steps=15, param_groups=[{"lr": 1e-3}, {"lr": 1e-2}],
-                     metric="loss")
+    trace = simulate(
+        "Adam", None, scheduler, kwargs, steps=15, param_groups=[{"lr": 1e-3}, {"lr": 1e-2}], metric="loss"
+    )
     for k in (0, 1, 7, 15):
         at = replay(trace, k)
         lrs = [group["lr"] for group in at.optimizer.param_groups]

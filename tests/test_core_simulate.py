@@ -10,9 +10,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as S
+from torch_reference import CASES, GROUP_LRS, OPTIMIZER_KWARGS, Case, classic_loop
 
 from lr_widgets import IncompatibleError, LrWidgetsError, MetricError, optimizer_specs, simulate
-from torch_reference import CASES, GROUP_LRS, OPTIMIZER_KWARGS, Case, classic_loop
 
 OPTIMIZERS = list(optimizer_specs())
 
@@ -199,40 +199,81 @@ def test_warnings_from_torch_are_kept_in_the_trace_not_raised() -> None:
 # -- random configurations, each checked against torch --------------------------------
 _configs = st.one_of(
     st.builds(
-        lambda t_max, eta, steps: Case("CosineAnnealingLR", {"T_max": t_max, "eta_min": eta},
-                                       lambda o: S.CosineAnnealingLR(o, T_max=t_max, eta_min=eta), steps=steps),
-        st.integers(1, 120), st.floats(0, 1e-3), st.integers(1, 300),
+        lambda t_max, eta, steps: Case(
+            "CosineAnnealingLR",
+            {"T_max": t_max, "eta_min": eta},
+            lambda o: S.CosineAnnealingLR(o, T_max=t_max, eta_min=eta),
+            steps=steps,
+        ),
+        st.integers(1, 120),
+        st.floats(0, 1e-3),
+        st.integers(1, 300),
     ),
     st.builds(
-        lambda t0, mult, steps: Case("CosineAnnealingWarmRestarts", {"T_0": t0, "T_mult": mult},
-                                     lambda o: S.CosineAnnealingWarmRestarts(o, T_0=t0, T_mult=mult), steps=steps),
-        st.integers(1, 50), st.integers(1, 3), st.integers(1, 300),
+        lambda t0, mult, steps: Case(
+            "CosineAnnealingWarmRestarts",
+            {"T_0": t0, "T_mult": mult},
+            lambda o: S.CosineAnnealingWarmRestarts(o, T_0=t0, T_mult=mult),
+            steps=steps,
+        ),
+        st.integers(1, 50),
+        st.integers(1, 3),
+        st.integers(1, 300),
     ),
     st.builds(
         lambda up, down, mode, steps: Case(
-            "CyclicLR", {"base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": up, "step_size_down": down, "mode": mode},
-            lambda o: S.CyclicLR(o, 1e-4, 1e-2, step_size_up=up, step_size_down=down, mode=mode), steps=steps),
-        st.integers(1, 40), st.one_of(st.none(), st.integers(1, 40)),
-        st.sampled_from(["triangular", "triangular2", "exp_range"]), st.integers(1, 300),
+            "CyclicLR",
+            {"base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": up, "step_size_down": down, "mode": mode},
+            lambda o: S.CyclicLR(o, 1e-4, 1e-2, step_size_up=up, step_size_down=down, mode=mode),
+            steps=steps,
+        ),
+        st.integers(1, 40),
+        st.one_of(st.none(), st.integers(1, 40)),
+        st.sampled_from(["triangular", "triangular2", "exp_range"]),
+        st.integers(1, 300),
     ),
     st.builds(
         lambda pct, strategy, three, steps, extra: Case(
-            "OneCycleLR", {"max_lr": 0.3, "total_steps": steps + extra, "pct_start": pct, "anneal_strategy": strategy,
-                           "three_phase": three},
-            lambda o: S.OneCycleLR(o, 0.3, total_steps=steps + extra, pct_start=pct, anneal_strategy=strategy,
-                                   three_phase=three), steps=steps),
-        st.floats(0.05, 0.45), st.sampled_from(["cos", "linear"]), st.booleans(), st.integers(4, 300),
+            "OneCycleLR",
+            {
+                "max_lr": 0.3,
+                "total_steps": steps + extra,
+                "pct_start": pct,
+                "anneal_strategy": strategy,
+                "three_phase": three,
+            },
+            lambda o: S.OneCycleLR(
+                o, 0.3, total_steps=steps + extra, pct_start=pct, anneal_strategy=strategy, three_phase=three
+            ),
+            steps=steps,
+        ),
+        st.floats(0.05, 0.45),
+        st.sampled_from(["cos", "linear"]),
+        st.booleans(),
+        st.integers(4, 300),
         st.integers(0, 20),
     ),
     st.builds(
-        lambda total, power, steps: Case("PolynomialLR", {"total_iters": total, "power": power},
-                                         lambda o: S.PolynomialLR(o, total_iters=total, power=power), steps=steps),
-        st.integers(1, 200), st.floats(0, 4), st.integers(1, 300),
+        lambda total, power, steps: Case(
+            "PolynomialLR",
+            {"total_iters": total, "power": power},
+            lambda o: S.PolynomialLR(o, total_iters=total, power=power),
+            steps=steps,
+        ),
+        st.integers(1, 200),
+        st.floats(0, 4),
+        st.integers(1, 300),
     ),
     st.builds(
-        lambda ms, gamma, steps: Case("MultiStepLR", {"milestones": sorted(ms), "gamma": gamma},
-                                      lambda o: S.MultiStepLR(o, sorted(ms), gamma=gamma), steps=steps),
-        st.sets(st.integers(0, 300), min_size=1, max_size=5), st.floats(0.05, 1), st.integers(1, 300),
+        lambda ms, gamma, steps: Case(
+            "MultiStepLR",
+            {"milestones": sorted(ms), "gamma": gamma},
+            lambda o: S.MultiStepLR(o, sorted(ms), gamma=gamma),
+            steps=steps,
+        ),
+        st.sets(st.integers(0, 300), min_size=1, max_size=5),
+        st.floats(0.05, 1),
+        st.integers(1, 300),
     ),
 )
 
@@ -241,7 +282,8 @@ _configs = st.one_of(
 @given(case=_configs, lrs=st.tuples(st.floats(1e-5, 1.0), st.floats(1e-5, 1.0)))
 def test_random_configurations_match_torch(case: Case, lrs: tuple[float, float]) -> None:
     expected_lr, expected_momentum = classic_loop("SGD", {"momentum": 0.9}, lrs, case)
-    trace = simulate("SGD", {"momentum": 0.9}, case.scheduler, case.kwargs, case.steps,
-                     param_groups=[{"lr": lr} for lr in lrs])
+    trace = simulate(
+        "SGD", {"momentum": 0.9}, case.scheduler, case.kwargs, case.steps, param_groups=[{"lr": lr} for lr in lrs]
+    )
     np.testing.assert_allclose(trace.lr, expected_lr, rtol=1e-12, atol=0)
     np.testing.assert_allclose(trace.momentum, expected_momentum, rtol=1e-12, atol=0)

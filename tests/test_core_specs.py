@@ -14,13 +14,38 @@ from lr_widgets import HyperParam, UnknownNameError, optimizer_specs, scheduler_
 from lr_widgets.core.specs import KINDS, MISSING, Interval, optimizer_spec, scheduler_spec
 
 TORCH_2_13_OPTIMIZERS = {
-    "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "Muon", "NAdam", "RAdam",
-    "RMSprop", "Rprop", "SGD", "SparseAdam",
+    "ASGD",
+    "Adadelta",
+    "Adafactor",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "LBFGS",
+    "Muon",
+    "NAdam",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "SGD",
+    "SparseAdam",
 }
 TORCH_2_13_SCHEDULERS = {
-    "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ExponentialLR", "LambdaLR",
-    "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "StepLR", "SequentialLR",
-    "ChainedScheduler", "ReduceLROnPlateau",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "StepLR",
+    "SequentialLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
 }
 
 
@@ -36,7 +61,8 @@ def test_core_imports_no_widget_or_plotting_library() -> None:
 
 def test_every_class_of_the_installed_torch_is_found() -> None:
     optimizers = {
-        name for name, obj in vars(torch.optim).items()
+        name
+        for name, obj in vars(torch.optim).items()
         if inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer) and obj is not torch.optim.Optimizer
     }
     assert set(optimizer_specs()) == optimizers
@@ -76,7 +102,10 @@ def test_hyperparameters_are_torchs_arguments_with_torchs_defaults(spec) -> None
 def test_implementation_switches_are_advanced() -> None:
     for spec in optimizer_specs().values():
         for hp in spec.hyperparams:
-            assert hp.advanced == (hp.name in {"foreach", "fused", "capturable", "differentiable"}), (spec.name, hp.name)
+            assert hp.advanced == (hp.name in {"foreach", "fused", "capturable", "differentiable"}), (
+                spec.name,
+                hp.name,
+            )
     sgd = optimizer_spec("SGD")
     assert sgd.hyperparam("foreach").optional and sgd.hyperparam("foreach").default is None
 
@@ -89,8 +118,12 @@ def test_run_length_arguments_are_marked() -> None:
         if hp.run_length is not None
     }
     assert {
-        ("CosineAnnealingLR", "T_max"), ("OneCycleLR", "total_steps"), ("CyclicLR", "step_size_up"),
-        ("CosineAnnealingWarmRestarts", "T_0"), ("LinearLR", "total_iters"), ("ConstantLR", "total_iters"),
+        ("CosineAnnealingLR", "T_max"),
+        ("OneCycleLR", "total_steps"),
+        ("CyclicLR", "step_size_up"),
+        ("CosineAnnealingWarmRestarts", "T_0"),
+        ("LinearLR", "total_iters"),
+        ("ConstantLR", "total_iters"),
         ("PolynomialLR", "total_iters"),
     } <= marked
     assert ("StepLR", "step_size") not in marked
@@ -142,3 +175,14 @@ def test_interval_notation() -> None:
     assert 0 not in positive and 1e-9 in positive
     assert positive.describe() == "greater than 0"
     assert Interval.parse("[1, inf)").describe() == "at least 1"
+
+
+def test_public_api_is_explicit_and_complete() -> None:
+    import lr_widgets
+
+    assert len(lr_widgets.__all__) == len(set(lr_widgets.__all__))
+    for name in lr_widgets.__all__:
+        assert getattr(lr_widgets, name) is not None
+    assert {"simulate", "replay", "Trace", "param_groups_summary", "state_summary", "LrWidgetsError"} <= set(
+        lr_widgets.__all__
+    )

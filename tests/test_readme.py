@@ -15,7 +15,10 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert lang1 == lang2 == "bash"
     before_first = README.split("```")[0]
     assert before_first.count("\n") < 6, "the commands come first"
-    assert "pip install torch==2.13.0" in open_notebook and "jupyter lab --allow-root notebooks/lr_explorer.ipynb" in open_notebook
+    assert (
+        "pip install torch==2.13.0" in open_notebook
+        and "jupyter lab --allow-root notebooks/lr_explorer.ipynb" in open_notebook
+    )
     assert (ROOT / "notebooks" / "lr_explorer.ipynb").exists()
     assert "pip install torch==2.13.0" in run_tests and '".[test]"' in run_tests and "pytest" in run_tests
 

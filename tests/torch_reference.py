@@ -7,11 +7,10 @@ same scheduler directly with torch (code), so a test can run both and compare.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import math
 
 import numpy as np
 import torch
@@ -47,7 +46,9 @@ def _loss_curve(steps: int) -> np.ndarray:
 
 CASES: dict[str, Case] = {
     "constant": Case(None, {}, lambda opt: None),
-    "ConstantLR": Case("ConstantLR", {"factor": 0.5, "total_iters": 12}, lambda o: S.ConstantLR(o, factor=0.5, total_iters=12)),
+    "ConstantLR": Case(
+        "ConstantLR", {"factor": 0.5, "total_iters": 12}, lambda o: S.ConstantLR(o, factor=0.5, total_iters=12)
+    ),
     "CosineAnnealingLR": Case(
         "CosineAnnealingLR", {"T_max": 40, "eta_min": 1e-4}, lambda o: S.CosineAnnealingLR(o, T_max=40, eta_min=1e-4)
     ),
@@ -63,16 +64,32 @@ CASES: dict[str, Case] = {
     ),
     "CyclicLR-exp_range-no-momentum": Case(
         "CyclicLR",
-        {"base_lr": 1e-3, "max_lr": 5e-2, "step_size_up": 5, "step_size_down": 9, "mode": "exp_range", "gamma": 0.97,
-         "cycle_momentum": False},
-        lambda o: S.CyclicLR(o, base_lr=1e-3, max_lr=5e-2, step_size_up=5, step_size_down=9, mode="exp_range",
-                             gamma=0.97, cycle_momentum=False),
+        {
+            "base_lr": 1e-3,
+            "max_lr": 5e-2,
+            "step_size_up": 5,
+            "step_size_down": 9,
+            "mode": "exp_range",
+            "gamma": 0.97,
+            "cycle_momentum": False,
+        },
+        lambda o: S.CyclicLR(
+            o,
+            base_lr=1e-3,
+            max_lr=5e-2,
+            step_size_up=5,
+            step_size_down=9,
+            mode="exp_range",
+            gamma=0.97,
+            cycle_momentum=False,
+        ),
     ),
     "CyclicLR-scale_fn": Case(
         "CyclicLR",
         {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 6, "scale_fn": "1 / (2 ** (x - 1))", "cycle_momentum": False},
-        lambda o: S.CyclicLR(o, base_lr=1e-3, max_lr=1e-2, step_size_up=6, scale_fn=lambda x: 1 / (2 ** (x - 1)),
-                             cycle_momentum=False),
+        lambda o: S.CyclicLR(
+            o, base_lr=1e-3, max_lr=1e-2, step_size_up=6, scale_fn=lambda x: 1 / (2 ** (x - 1)), cycle_momentum=False
+        ),
     ),
     "ExponentialLR": Case("ExponentialLR", {"gamma": 0.93}, lambda o: S.ExponentialLR(o, gamma=0.93)),
     "LambdaLR": Case(
@@ -104,10 +121,17 @@ CASES: dict[str, Case] = {
     ),
     "OneCycleLR-three-phase-linear": Case(
         "OneCycleLR",
-        {"max_lr": 0.1, "epochs": 6, "steps_per_epoch": 10, "anneal_strategy": "linear", "three_phase": True,
-         "pct_start": 0.25},
-        lambda o: S.OneCycleLR(o, max_lr=0.1, epochs=6, steps_per_epoch=10, anneal_strategy="linear",
-                               three_phase=True, pct_start=0.25),
+        {
+            "max_lr": 0.1,
+            "epochs": 6,
+            "steps_per_epoch": 10,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+            "pct_start": 0.25,
+        },
+        lambda o: S.OneCycleLR(
+            o, max_lr=0.1, epochs=6, steps_per_epoch=10, anneal_strategy="linear", three_phase=True, pct_start=0.25
+        ),
     ),
     "PolynomialLR": Case(
         "PolynomialLR", {"total_iters": 45, "power": 2.0}, lambda o: S.PolynomialLR(o, total_iters=45, power=2.0)
@@ -120,17 +144,27 @@ CASES: dict[str, Case] = {
     ),
     "SequentialLR": Case(
         "SequentialLR",
-        {"schedulers": [("LinearLR", {"start_factor": 0.1, "total_iters": 10}), ("CosineAnnealingLR", {"T_max": 50})],
-         "milestones": [10]},
+        {
+            "schedulers": [
+                ("LinearLR", {"start_factor": 0.1, "total_iters": 10}),
+                ("CosineAnnealingLR", {"T_max": 50}),
+            ],
+            "milestones": [10],
+        },
         lambda o: S.SequentialLR(
             o, [S.LinearLR(o, start_factor=0.1, total_iters=10), S.CosineAnnealingLR(o, T_max=50)], milestones=[10]
         ),
     ),
     "SequentialLR-three": Case(
         "SequentialLR",
-        {"schedulers": [("ConstantLR", {"factor": 0.2, "total_iters": 5}), ("ExponentialLR", {"gamma": 0.9}),
-                        ("StepLR", {"step_size": 4, "gamma": 0.5})],
-         "milestones": [5, 30]},
+        {
+            "schedulers": [
+                ("ConstantLR", {"factor": 0.2, "total_iters": 5}),
+                ("ExponentialLR", {"gamma": 0.9}),
+                ("StepLR", {"step_size": 4, "gamma": 0.5}),
+            ],
+            "milestones": [5, 30],
+        },
         lambda o: S.SequentialLR(
             o,
             [S.ConstantLR(o, factor=0.2, total_iters=5), S.ExponentialLR(o, gamma=0.9), S.StepLR(o, 4, gamma=0.5)],

@@ -4,17 +4,9 @@ Nothing here imports ipywidgets, matplotlib or IPython, so the core can be used
 (and tested) anywhere torch runs.
 """
 
-from .errors import (
-    FormulaError,
-    FormulaEvaluationError,
-    IncompatibleError,
-    InvalidValueError,
-    LrWidgetsError,
-    MetricError,
-    RunLengthError,
-    TorchRefusedError,
-    UnknownNameError,
-)
+from . import errors
+from .arguments import MAX_STEPS
+from .errors import *  # noqa: F403 -- one exception per kind of mistake
 from .expressions import Formula
 from .introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
 from .simulate import SYNTHETIC_METRICS, Replay, Trace, replay, simulate, synthetic_metric
@@ -28,7 +20,6 @@ from .specs import (
     scheduler_spec,
     scheduler_specs,
 )
-from .arguments import MAX_STEPS
 
 __all__ = [
     "simulate",
@@ -51,13 +42,5 @@ __all__ = [
     "OptimizerSpec",
     "SchedulerSpec",
     "Formula",
-    "LrWidgetsError",
-    "UnknownNameError",
-    "InvalidValueError",
-    "FormulaError",
-    "FormulaEvaluationError",
-    "IncompatibleError",
-    "RunLengthError",
-    "MetricError",
-    "TorchRefusedError",
+    *errors.__all__,
 ]

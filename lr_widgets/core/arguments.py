@@ -84,7 +84,9 @@ def _milestones(hp: HyperParam, value: Any) -> list[int]:
                 ) from None
         value = numbers_
     if not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, (str, bytes)):
-        raise InvalidValueError(f"{hp.name} must be a list of step numbers, e.g. [30, 60, 90]: got {_short(value)}", hp.name)
+        raise InvalidValueError(
+            f"{hp.name} must be a list of step numbers, e.g. [30, 60, 90]: got {_short(value)}", hp.name
+        )
     items = [_whole(HyperParam(hp.name, None, "int"), item, f"each of {hp.name}") for item in value]
     if any(item < 0 for item in items):
         raise InvalidValueError(f"{hp.name} must not be negative: got {items}", hp.name)
@@ -129,11 +131,14 @@ def check_value(hp: HyperParam, value: Any) -> Any:
         raise InvalidValueError(f"{hp.name} must be one of {options}: got {_short(value)}", hp.name)
     if kind in ("pair", "tuple"):
         if not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str) or len(value) != hp.length:
-            raise InvalidValueError(f"{hp.name} must be {hp.length} numbers, e.g. {hp.default}: got {_short(value)}", hp.name)
+            raise InvalidValueError(
+                f"{hp.name} must be {hp.length} numbers, e.g. {hp.default}: got {_short(value)}", hp.name
+            )
         defaults = hp.default if isinstance(hp.default, tuple) else (0.0,) * len(value)
         each = f"each of {hp.name}"
         return tuple(
-            None if item is None and default is None else _real(hp, item, each) for item, default in zip(value, defaults)
+            None if item is None and default is None else _real(hp, item, each)
+            for item, default in zip(value, defaults)
         )
     if kind == "list":
         return _milestones(hp, value)
@@ -161,7 +166,9 @@ def _children(hp: HyperParam, value: Any) -> list[tuple[str, dict[str, Any]]]:
         elif isinstance(child, (list, tuple)) and len(child) in (1, 2) and isinstance(child[0], str):
             name, kwargs = child[0], dict(child[1] if len(child) == 2 and child[1] else {})
         else:
-            raise InvalidValueError(f"each of {hp.name} must be (scheduler name, arguments): got {_short(child)}", hp.name)
+            raise InvalidValueError(
+                f"each of {hp.name} must be (scheduler name, arguments): got {_short(child)}", hp.name
+            )
         children.append((name, kwargs))
     return children
 
@@ -219,8 +226,10 @@ def _tie_run_lengths(spec: SchedulerSpec, kwargs: dict[str, Any], steps: int, gi
 
 
 def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: dict[str, Any], steps: int) -> None:
-    children = kwargs["schedulers"] if "schedulers" in kwargs else check_value(
-        spec.hyperparam("schedulers"), spec.hyperparam("schedulers").default
+    children = (
+        kwargs["schedulers"]
+        if "schedulers" in kwargs
+        else check_value(spec.hyperparam("schedulers"), spec.hyperparam("schedulers").default)
     )
     if spec.name == "SequentialLR":
         if "milestones" not in given:
@@ -247,7 +256,9 @@ def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: 
         try:
             child = scheduler_arguments(child_spec, child_given, segment)
         except LrWidgetsError as mistake:
-            raise type(mistake)(f"{spec.name}, scheduler {index} ({name}): {mistake.message}", mistake.argument) from None
+            raise type(mistake)(
+                f"{spec.name}, scheduler {index} ({name}): {mistake.message}", mistake.argument
+            ) from None
         _tie_run_lengths(child_spec, child, segment, child_given)
         resolved.append((name, child))
     kwargs["schedulers"] = resolved
@@ -268,4 +279,3 @@ def _check_together(spec: SchedulerSpec, kwargs: Mapping[str, Any]) -> None:
                 f"CyclicLR's max_lr ({top:g}) must be at least its base_lr ({base:g}): the LR cycles between them",
                 "max_lr",
             )
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import torch
 from torch import nn
@@ -16,7 +16,9 @@ from torch import nn
 __all__ = ["TensorInfo", "ParamInfo", "param_names", "param_groups_summary", "state_summary", "Names"]
 
 #: What names parameters: a model, ``model.named_parameters()``, or a dict either way round.
-Names = Union[nn.Module, Mapping[str, torch.Tensor], Mapping[torch.Tensor, str], Iterable[tuple[str, torch.Tensor]], None]
+Names = (
+    nn.Module | Mapping[str, torch.Tensor] | Mapping[torch.Tensor, str] | Iterable[tuple[str, torch.Tensor]] | None
+)
 
 
 @dataclass(frozen=True)

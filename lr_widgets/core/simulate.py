@@ -156,8 +156,7 @@ _TRANSLATIONS: list[tuple[str, Callable[[re.Match[str], str], LrWidgetsError]]] 
     (
         r"Tried to step (\d+) times?\. The specified number of total steps is (\d+)",
         lambda m, who: RunLengthError(
-            f"{who} was built for {m.group(2)} steps but {m.group(1)} were simulated: "
-            "raise total_steps or lower steps",
+            f"{who} was built for {m.group(2)} steps but {m.group(1)} were simulated: raise total_steps or lower steps",
             "total_steps",
         ),
     ),
@@ -328,9 +327,7 @@ class _Run:
     def __init__(self, setup: _Setup) -> None:
         self.setup = setup
         spec = setup.optimizer
-        self.toy: ToyProblem = toy_problem(
-            len(setup.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d
-        )
+        self.toy: ToyProblem = toy_problem(len(setup.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
         groups = []
         for members, overrides in zip(self.toy.groups, setup.param_groups):
             if not members:
@@ -494,4 +491,3 @@ def replay(trace: Trace, step: int) -> Replay:
         for _ in range(int(step)):
             run.advance(train=True)
     return Replay(run.optimizer, run.scheduler, run.toy.model, int(step), run.toy.group_names, run.toy.left_out)
-

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -144,12 +144,33 @@ class HyperParam:
 
 
 @dataclass(frozen=True)
-class OptimizerSpec:
-    """An optimizer class of the installed torch and its hyperparameters."""
+class _ClassSpec:
+    """A torch class and its hyperparameters."""
 
     name: str
     cls: type
     hyperparams: tuple[HyperParam, ...]
+
+    def hyperparam(self, name: str) -> HyperParam:
+        """The hyperparameter called ``name``, or an :class:`UnknownNameError` suggesting the closest."""
+        for hp in self.hyperparams:
+            if hp.name == name:
+                return hp
+        names = [hp.name for hp in self.hyperparams]
+        raise UnknownNameError(
+            f"{self.name} has no argument '{name}'{_did_you_mean(name, names, 'its arguments are')}", name
+        )
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The value each hyperparameter starts from."""
+        return {hp.name: hp.default for hp in self.hyperparams}
+
+
+@dataclass(frozen=True)
+class OptimizerSpec(_ClassSpec):
+    """An optimizer class of the installed torch and its hyperparameters."""
+
     #: Name of the param-group key that holds momentum: ``"momentum"``, ``"betas"`` or ``None``.
     momentum_key: str | None = None
     needs_closure: bool = False
@@ -157,41 +178,16 @@ class OptimizerSpec:
     only_2d: bool = False
     single_group: bool = False
 
-    def hyperparam(self, name: str) -> HyperParam:
-        return _lookup(self.name, self.hyperparams, name)
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {hp.name: hp.default for hp in self.hyperparams}
-
 
 @dataclass(frozen=True)
-class SchedulerSpec:
+class SchedulerSpec(_ClassSpec):
     """A learning-rate scheduler class of the installed torch and its hyperparameters."""
 
-    name: str
-    cls: type
-    hyperparams: tuple[HyperParam, ...]
     composite: bool = False
     needs_metric: bool = False
     cycles_momentum: bool = False
     #: Overwrites the optimizer's lr with an argument of its own (CyclicLR's base_lr, OneCycleLR's max_lr/div_factor).
     sets_lr: bool = False
-
-    def hyperparam(self, name: str) -> HyperParam:
-        return _lookup(self.name, self.hyperparams, name)
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {hp.name: hp.default for hp in self.hyperparams}
-
-
-def _lookup(owner: str, hyperparams: tuple[HyperParam, ...], name: str) -> HyperParam:
-    for hp in hyperparams:
-        if hp.name == name:
-            return hp
-    names = [hp.name for hp in hyperparams]
-    raise UnknownNameError(f"{owner} has no argument '{name}'{_did_you_mean(name, names, 'its arguments are')}", name)
 
 
 def _did_you_mean(name: str, candidates: list[str], listing: str) -> str:
@@ -415,7 +411,7 @@ def _momentum_key(hyperparams: tuple[HyperParam, ...]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _optimizer_registry(module: ModuleType = torch.optim) -> dict[str, OptimizerSpec]:
     registry = {}
     for cls in _classes(module, (torch.optim.Optimizer,), (torch.optim.Optimizer,)):
@@ -430,7 +426,7 @@ def _optimizer_registry(module: ModuleType = torch.optim) -> dict[str, Optimizer
     return registry
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scheduler_registry(module: ModuleType = torch.optim.lr_scheduler) -> dict[str, SchedulerSpec]:
     lrs = torch.optim.lr_scheduler
     base = tuple(c for c in (getattr(lrs, "LRScheduler", None), getattr(lrs, "ReduceLROnPlateau", None)) if c)
@@ -478,4 +474,3 @@ def _find(what: str, name: Any, registry: Mapping[str, Any]) -> Any:
     hint = f": did you mean '{by_lower[name.lower()]}'?" if name.lower() in by_lower else ""
     hint = hint or _did_you_mean(name, list(registry), f"the {what}s are")
     raise UnknownNameError(f"torch {torch.__version__} has no {what} called '{name}'{hint}", what)
-
