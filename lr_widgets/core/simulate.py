@@ -15,6 +15,7 @@ a trace and trains them on the toy problem up to a given step, so their
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -108,11 +109,34 @@ class Trace:
     group_names: tuple[str, ...]
     left_out: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    #: The name of the built-in metric curve, when ``metric`` was given by name.
+    metric_source: str | None = None
 
     @property
     def steps(self) -> int:
         """The number of optimizer steps simulated."""
         return self.lr.shape[0] - 1
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write one row per step: the LR (and momentum) of each group, and the metric."""
+        columns = [np.arange(self.steps + 1, dtype=np.float64)]
+        header = ["step"]
+        for g, name in enumerate(self.group_names):
+            columns.append(self.lr[:, g])
+            header.append(f"lr[{name}]")
+        if self.momentum is not None:
+            for g, name in enumerate(self.group_names):
+                columns.append(self.momentum[:, g])
+                header.append(f"momentum[{name}]")
+        if self.metric is not None:
+            columns.append(np.concatenate([[np.nan], self.metric]))  # the metric of step t is fed after step t
+            header.append("metric")
+        table = np.column_stack(columns)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(",".join(header) + "\n")
+            for row in table:
+                out.write(",".join("" if np.isnan(v) else (str(int(v)) if i == 0 else repr(float(v)))
+                                   for i, v in enumerate(row)) + "\n")
 
 
 @dataclass
@@ -465,6 +489,7 @@ def simulate(
         group_names=run.toy.group_names,
         left_out=run.toy.left_out,
         warnings=_messages(caught),
+        metric_source=metric if isinstance(metric, str) and setup.metric is not None else None,
     )
 
 

@@ -1,0 +1,563 @@
+"""Explorer: wires the controls to the core and the view; the one place that catches errors.
+
+Every callback goes through :meth:`Explorer._guard`, which shows any mistake in the
+status line. A failed update changes nothing on screen but that line: the figure
+and the panel keep the last good schedule, and the controls stay as the user left them.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from .core.adopt import adopt
+from .core.code import python_code
+from .core.errors import LrWidgetsError
+from .core.marks import schedule_marks
+from .core.simulate import Trace, replay, simulate
+from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
+from .core.toy import GROUP_LAYERS, MAX_GROUPS
+from .view.composer import Composer
+from .view.controls import HyperParamControl, widget_for
+from .view.panel import Panel, panel_text
+from .view.plot import Pin, SchedulePlot
+
+__all__ = ["Explorer", "explore"]
+
+_STEPS = HyperParam("steps", 100, "int", bounds=(10, 1000))
+_STEPS_PER_EPOCH = HyperParam("steps_per_epoch", 1, "int", bounds=(1, 500))
+_GROUP_KEYS = ("lr", "weight_decay")
+# How a scheduler is usually stepped in a training loop.
+_STEPPED_PER_BATCH = {"OneCycleLR", "CyclicLR"}
+
+
+def _section(title: str) -> widgets.HTML:
+    return widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(margin="8px 0 2px 0"))
+
+
+class Explorer(widgets.VBox):
+    """Pick an optimizer, a scheduler and their hyperparameters; see the schedule torch computes.
+
+    Parameters
+    ----------
+    optimizer, scheduler
+        Class names as torch spells them (``scheduler=None`` for a constant LR).
+    steps
+        The number of optimizer steps to simulate.
+    optimizer_kwargs, scheduler_kwargs
+        Start values for their arguments.
+    param_groups
+        One dict of overrides per param group of the toy model (1 to 3 groups).
+    metric
+        The metric fed to ReduceLROnPlateau: a built-in curve's name or one value per step.
+    steps_per_epoch
+        For the x axis in epochs.
+    """
+
+    def __init__(
+        self,
+        optimizer: str = "SGD",
+        scheduler: str | None = "CosineAnnealingLR",
+        *,
+        steps: int = 100,
+        optimizer_kwargs: Mapping[str, Any] | None = None,
+        scheduler_kwargs: Mapping[str, Any] | None = None,
+        param_groups: Sequence[Mapping[str, Any]] | None = None,
+        metric: Any = "loss",
+        steps_per_epoch: int = 1,
+    ) -> None:
+        super().__init__(layout=widgets.Layout(width="100%"))
+        optimizer_spec(optimizer)  # unknown names fail here, with the core's message
+        if scheduler is not None:
+            scheduler_spec(scheduler)
+        self._user: dict[str, dict[str, Any]] = {
+            "optimizer": dict(optimizer_kwargs or {}),
+            "scheduler": dict(scheduler_kwargs or {}),
+        }
+        groups = [dict(group) for group in (param_groups or [{}])]
+        self._group_overrides: list[dict[str, Any]] = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
+        self.metric = metric
+        self.trace: Trace | None = None
+        self.status = ""
+        self.pins: list[Pin] = []
+        self._quiet = False
+        self._exports = 0
+        self.plot = SchedulePlot()
+        self.figure = self.plot.figure
+        self.controls: dict[str, widgets.Widget] = {}
+        self._build(optimizer, scheduler, steps, len(groups), steps_per_epoch)
+        self._guard(self._update)()
+
+    # -- the one place errors are caught -------------------------------------------------
+    def _guard(self, action: Callable[..., Any]) -> Callable[..., None]:
+        def guarded(*args: Any) -> None:
+            try:
+                action(*args)
+            except LrWidgetsError as mistake:
+                self._say(str(mistake), error=True)
+            except Exception as unexpected:  # noqa: BLE001 -- a widget callback must never raise
+                self._say(f"lr_widgets could not do that ({type(unexpected).__name__}: {unexpected})", error=True)
+
+        return guarded
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        self.status = message
+        if not message:
+            self._status.value = ""
+        elif error:
+            self._status.value = f"<span style='color:#b00020'>⚠ {html.escape(message)}</span>"
+        else:
+            self._status.value = f"<span style='color:#555'>{html.escape(message)}</span>"
+
+    @contextmanager
+    def _programmatic(self) -> Iterator[None]:
+        self._quiet, before = True, self._quiet
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self, optimizer: str, scheduler: str | None, steps: int, n_groups: int, steps_per_epoch: int) -> None:
+        narrow = widgets.Layout(width="260px")
+        self.controls["optimizer"] = widgets.Dropdown(
+            options=list(optimizer_specs()), value=optimizer, description="optimizer", layout=narrow
+        )
+        self.controls["scheduler"] = widgets.Dropdown(
+            options=[("(none: constant LR)", None), *((name, name) for name in scheduler_specs())],
+            value=scheduler,
+            description="scheduler",
+            layout=narrow,
+        )
+        self.controls["steps"] = widget_for(_STEPS, steps)
+        self.controls["step"] = widgets.IntSlider(value=0, min=0, max=max(1, steps), description="step",
+                                                  continuous_update=True, layout=widgets.Layout(width="460px"))
+        self.controls["groups"] = widgets.ToggleButtons(
+            options=[(f"{n}: " + " / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS], value=n_groups,
+            style={"button_width": "150px"},
+        )
+        self.controls["steps_per_epoch"] = widget_for(_STEPS_PER_EPOCH, steps_per_epoch)
+        self.controls["x_axis"] = widgets.ToggleButtons(options=["optimizer steps", "epochs"],
+                                                        style={"button_width": "120px"})
+        self.controls["log_y"] = widgets.ToggleButton(value=False, description="log y", icon="line-chart",
+                                                      layout=widgets.Layout(width="90px"))
+
+        self._optimizer_box = widgets.VBox()
+        self._optimizer_advanced = widgets.VBox()
+        self._scheduler_box = widgets.VBox()
+        self._scheduler_advanced = widgets.VBox()
+        self._groups_box = widgets.VBox()
+        advanced = widgets.Accordion(
+            children=[widgets.VBox([self._optimizer_advanced, self._scheduler_advanced])],
+            titles=("advanced switches (foreach, fused, last_epoch ...)",),
+            selected_index=None,
+        )
+        left = widgets.VBox(
+            [
+                _section("Optimizer"), self._optimizer_box,
+                _section("Scheduler"), self._scheduler_box,
+                _section("Param groups of the toy model"), self.controls["groups"], self._groups_box,
+                advanced,
+            ],
+            layout=widgets.Layout(width="440px", min_width="440px"),
+        )
+
+        canvas = self.figure.canvas
+        if isinstance(canvas, widgets.DOMWidget):
+            for name, value in (("header_visible", False), ("footer_visible", False), ("resizable", False),
+                                ("toolbar_position", "left")):
+                if hasattr(canvas, name):
+                    setattr(canvas, name, value)
+            self._figure_view: widgets.Widget = canvas
+            self._static: widgets.Image | None = None
+        else:  # no ipympl front end: a picture of the figure, redrawn on every change
+            self._static = widgets.Image(format="png")
+            hint = widgets.HTML("<i>Run <code>%matplotlib widget</code> before creating the Explorer "
+                                "for a live, clickable figure.</i>")
+            self._figure_view = widgets.VBox([self._static, hint])
+        self.figure.canvas.mpl_connect("button_press_event", self._guard(self._on_click))
+
+        pin = widgets.Button(description="pin", icon="thumb-tack", tooltip="keep this schedule as a faded line",
+                             layout=widgets.Layout(width="80px"))
+        self._pin_choice = widgets.Dropdown(options=[], layout=widgets.Layout(width="240px"))
+        unpin = widgets.Button(description="remove", layout=widgets.Layout(width="80px"))
+        clear = widgets.Button(description="remove all", layout=widgets.Layout(width="100px"))
+        save_png = widgets.Button(description="save PNG", icon="image", layout=widgets.Layout(width="110px"))
+        save_csv = widgets.Button(description="save CSV", icon="table", layout=widgets.Layout(width="110px"))
+        pin.on_click(self._guard(lambda _: self.pin()))
+        unpin.on_click(self._guard(lambda _: self.unpin(self._pin_choice.value)))
+        clear.on_click(self._guard(lambda _: self.clear_pins()))
+        save_png.on_click(self._guard(lambda _: self.export_png()))
+        save_csv.on_click(self._guard(lambda _: self.export_csv()))
+        self._stepping_hint = widgets.HTML()
+        center = widgets.VBox(
+            [
+                self._figure_view,
+                self.controls["step"],
+                widgets.HBox([self.controls["x_axis"], self.controls["log_y"]]),
+                self.controls["steps_per_epoch"],
+                self._stepping_hint,
+                widgets.HBox([pin, self._pin_choice, unpin, clear]),
+                widgets.HBox([save_png, save_csv]),
+            ],
+        )
+        self._panel = Panel()
+        self._status = widgets.HTML(layout=widgets.Layout(min_height="24px"))
+        self._code = widgets.HTML()
+        code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",),
+                                 selected_index=None)
+        header = widgets.HBox([self.controls["optimizer"], self.controls["scheduler"], self.controls["steps"]])
+        body = widgets.HBox([left, center, self._panel], layout=widgets.Layout(flex_flow="row wrap"))
+        self.children = [header, self._status, body, code]
+
+        self.controls["optimizer"].observe(self._guard(lambda _: self._switch("optimizer")), "value")
+        self.controls["scheduler"].observe(self._guard(lambda _: self._switch("scheduler")), "value")
+        self.controls["steps"].observe(self._guard(lambda _: self._steps_changed()), "value")
+        self.controls["step"].observe(self._guard(lambda _: self._inspect()), "value")
+        self.controls["groups"].observe(self._guard(lambda _: self._groups_changed()), "value")
+        for name in ("steps_per_epoch", "x_axis"):
+            self.controls[name].observe(self._guard(lambda _: self._draw()), "value")
+        self.controls["log_y"].observe(self._guard(lambda c: self._log_y(c["new"])), "value")
+        self._build_hyperparams("optimizer")
+        self._build_hyperparams("scheduler")
+        self._build_groups()
+
+    def _build_hyperparams(self, kind: str) -> None:
+        name = self.controls[kind].value
+        for key in [key for key in self.controls if key.startswith(f"{kind}.")]:
+            self.controls.pop(key).close()
+        box = self._optimizer_box if kind == "optimizer" else self._scheduler_box
+        advanced_box = self._optimizer_advanced if kind == "optimizer" else self._scheduler_advanced
+        if name is None:
+            box.children, advanced_box.children = [widgets.HTML("<i>the LR stays as set</i>")], []
+            return
+        spec = optimizer_spec(name) if kind == "optimizer" else scheduler_spec(name)
+        user = self._user[kind]
+        for stale in [key for key in user if key not in {hp.name for hp in spec.hyperparams}]:
+            user.pop(stale)  # kept values carry over only where the new class has the argument
+        main, advanced = [], []
+        for hp in spec.hyperparams:
+            value = user.get(hp.name, self._shown_default(kind, hp))
+            if hp.kind == "schedulers":
+                control: widgets.Widget = Composer(value, steps=self._steps_or(100))
+            else:
+                control = widget_for(hp, value, steps=self._steps_or(100), label=hp.name)
+            control.observe(self._guard(lambda change, n=hp.name: self._changed(kind, n, change["new"])), "value")
+            self.controls[f"{kind}.{hp.name}"] = control
+            (advanced if hp.advanced else main).append(control)
+        box.children = main
+        advanced_box.children = [_section(f"{name} switches"), *advanced] if advanced else []
+
+    def _shown_default(self, kind: str, hp: HyperParam) -> Any:
+        if kind == "scheduler" and hp.run_length is not None:
+            return max(1, round(self._steps_or(100) * hp.run_length))
+        return hp.default
+
+    def _build_groups(self) -> None:
+        for key in [key for key in self.controls if key.startswith("group.")]:
+            self.controls.pop(key).close()
+        n = self.controls["groups"].value
+        if n == 1:
+            self._groups_box.children = [widgets.HTML("<i>one group: every parameter of the model</i>")]
+            return
+        spec = optimizer_spec(self.controls["optimizer"].value)
+        rows = []
+        for g, group in enumerate(GROUP_LAYERS[n]):
+            for key in _GROUP_KEYS:
+                if key not in {hp.name for hp in spec.hyperparams}:
+                    continue
+                hp = spec.hyperparam(key)
+                value = self._group_overrides[g].get(key, self._optimizer_value(key))
+                control = widget_for(hp, value, label=f"{group}.{key}")
+                control.observe(self._guard(lambda change, g=g, k=key: self._group_changed(g, k, change["new"])),
+                                "value")
+                self.controls[f"group.{group}.{key}"] = control
+                rows.append(control)
+        self._groups_box.children = rows
+
+    # -- reacting -------------------------------------------------------------------------
+    def _steps_or(self, fallback: int) -> int:
+        value = self.controls["steps"].value if "steps" in self.controls else fallback
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else fallback
+
+    def _optimizer_value(self, key: str) -> Any:
+        if key in self._user["optimizer"]:
+            return self._user["optimizer"][key]
+        return optimizer_spec(self.controls["optimizer"].value).hyperparam(key).default
+
+    def _changed(self, kind: str, name: str, value: Any) -> None:
+        if self._quiet:
+            return
+        self._user[kind][name] = value
+        if kind == "optimizer" and name in _GROUP_KEYS:
+            self._show_group_defaults()
+        self._update()
+
+    def _group_changed(self, g: int, key: str, value: Any) -> None:
+        if self._quiet:
+            return
+        self._group_overrides[g][key] = value
+        self._update()
+
+    def _switch(self, kind: str) -> None:
+        self._build_hyperparams(kind)
+        if kind == "optimizer":
+            self._build_groups()
+        self._update()
+
+    def _steps_changed(self) -> None:
+        steps = self._steps_or(0)
+        for control in self.controls.values():
+            if isinstance(control, HyperParamControl) and control.hp.run_length is not None:
+                control.set_steps(steps or 1)
+        self._update()
+
+    def _groups_changed(self) -> None:
+        self._build_groups()
+        self._update()
+
+    def _show_group_defaults(self) -> None:
+        with self._programmatic():
+            for g, group in enumerate(GROUP_LAYERS[self.controls["groups"].value]):
+                for key in _GROUP_KEYS:
+                    control = self.controls.get(f"group.{group}.{key}")
+                    if control is not None and key not in self._group_overrides[g]:
+                        control.value = self._optimizer_value(key)
+
+    def _scheduler_kwargs(self) -> dict[str, Any]:
+        name = self.controls["scheduler"].value
+        if name is None:
+            return {}
+        spec = scheduler_spec(name)
+        user = self._user["scheduler"]
+        kwargs = dict(user)
+        by_epochs = user.get("epochs") is not None and user.get("steps_per_epoch") is not None
+        for hp in spec.hyperparams:
+            if hp.name not in user and hp.run_length is not None and not by_epochs:
+                kwargs[hp.name] = max(1, round(self.controls["steps"].value * hp.run_length))
+            if hp.kind == "schedulers":
+                kwargs[hp.name] = self.controls[f"scheduler.{hp.name}"].value
+        return kwargs
+
+    def _param_groups(self) -> list[dict[str, Any]]:
+        n = self.controls["groups"].value
+        return [dict(self._group_overrides[g]) for g in range(n)]
+
+    def _update(self) -> None:
+        """Simulate what the controls say; on success show it everywhere, else say why."""
+        trace = simulate(
+            self.controls["optimizer"].value,
+            dict(self._user["optimizer"]),
+            self.controls["scheduler"].value,
+            self._scheduler_kwargs(),
+            self.controls["steps"].value,
+            param_groups=self._param_groups(),
+            metric=self.metric,
+        )
+        self.trace = trace
+        self._show_resolved(trace)
+        with self._programmatic():
+            step = self.controls["step"]
+            step.max = trace.steps
+            step.value = min(step.value, trace.steps)
+        self._draw()
+        self._inspect()
+        self._code.value = (
+            "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(python_code(trace)) + "</pre>"
+        )
+        notes = []
+        if trace.left_out:
+            notes.append(f"{trace.optimizer} takes only 2-D parameters; left out: {', '.join(trace.left_out)}.")
+        notes += [f"torch warned: {message}" for message in trace.warnings]
+        self._say(" ".join(notes))
+
+    def _show_resolved(self, trace: Trace) -> None:
+        """Controls the user has not set show the values the core used (run lengths tied to steps)."""
+        if trace.scheduler is None:
+            return
+        with self._programmatic():
+            for name, value in trace.scheduler_kwargs.items():
+                control = self.controls.get(f"scheduler.{name}")
+                if control is not None and name not in self._user["scheduler"] and not isinstance(control, Composer):
+                    control.value = value
+            composer = self.controls.get("scheduler.schedulers")
+            if isinstance(composer, Composer):
+                composer.show_resolved(trace.scheduler_kwargs["schedulers"])
+
+    def _draw(self) -> None:
+        if self.trace is None:
+            return
+        in_epochs = self.controls["x_axis"].value == "epochs"
+        per_epoch = self.controls["steps_per_epoch"].value
+        if not isinstance(per_epoch, int) or isinstance(per_epoch, bool) or per_epoch < 1:
+            raise LrWidgetsError(f"steps_per_epoch must be a whole number of at least 1: got {per_epoch!r}",
+                                 "steps_per_epoch")
+        self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
+        self.plot.set_pins(self.pins)
+        self.plot.set_cursor(self.controls["step"].value)
+        self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
+        self._render_static()
+
+    def _inspect(self) -> None:
+        if self.trace is None:
+            return
+        step = self.controls["step"].value
+        at = replay(self.trace, step)
+        self._panel.show(panel_text(at, self.trace.group_names))
+        self.plot.set_cursor(step)
+        self._render_static()
+
+    def _on_click(self, event: Any) -> None:
+        if event.inaxes is None or event.xdata is None:
+            return
+        self.controls["step"].value = self.plot.step_at(event.xdata)
+
+    def _log_y(self, log: bool) -> None:
+        self.plot.set_log_y(log)
+        self._render_static()
+
+    def _render_static(self) -> None:
+        if self._static is not None:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=80)
+            self._static.value = buffer.getvalue()
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def panel(self) -> str:
+        """The text of the side panel."""
+        return self._panel.text
+
+    def code(self) -> str:
+        """Runnable Python that builds this optimizer and scheduler and steps them (its ``lrs`` is ``trace.lr``)."""
+        if self.trace is None:
+            raise LrWidgetsError("there is no schedule yet: fix the message in the status line first")
+        return python_code(self.trace)
+
+    def pin(self, label: str | None = None) -> Pin:
+        """Keep the schedule on screen as a faded, labelled line."""
+        if self.trace is None:
+            raise LrWidgetsError("there is no schedule to pin yet")
+        trace = self.trace
+        label = label or f"{len(self.pins) + 1}: {trace.optimizer} + {trace.scheduler or 'constant'}"
+        pinned = Pin(label, trace)
+        self.pins.append(pinned)
+        self._pins_changed()
+        return pinned
+
+    def unpin(self, label: str | None) -> None:
+        """Remove the pin called ``label``."""
+        self.pins = [pin for pin in self.pins if pin.label != label]
+        self._pins_changed()
+
+    def clear_pins(self) -> None:
+        """Remove every pin."""
+        self.pins = []
+        self._pins_changed()
+
+    def _pins_changed(self) -> None:
+        self._pin_choice.options = [pin.label for pin in self.pins]
+        self.plot.set_pins(self.pins)
+        self._render_static()
+
+    def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save the figure as a PNG; the path is also shown in the status line."""
+        target = Path(path) if path is not None else self._export_path("png")
+        self.figure.savefig(target, dpi=150, bbox_inches="tight")
+        self._say(f"saved the figure to {target.resolve()}")
+        return target
+
+    def export_csv(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save the trace (LR, momentum, metric per step) as CSV; the path is shown in the status line."""
+        if self.trace is None:
+            raise LrWidgetsError("there is no schedule to save yet")
+        target = Path(path) if path is not None else self._export_path("csv")
+        self.trace.to_csv(target)
+        self._say(f"saved the schedule to {target.resolve()}")
+        return target
+
+    def _export_path(self, suffix: str) -> Path:
+        trace = self.trace
+        stem = f"lr_{trace.optimizer}_{trace.scheduler or 'constant'}" if trace else "lr_schedule"
+        path = Path(f"{stem}.{suffix}")
+        n = 1
+        while path.exists():
+            n += 1
+            path = Path(f"{stem}_{n}.{suffix}")
+        return path
+
+    def close(self) -> None:
+        """Close the figure and every widget of the Explorer."""
+        self.plot.close()
+        for widget in _descendants(self):
+            if widget is not self:
+                widget.close()
+        for control in self.controls.values():
+            control.close()
+        super().close()
+
+
+def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _descendants(child)
+    return found
+
+
+def _stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
+    if scheduler is None:
+        return ""
+    if scheduler in _STEPPED_PER_BATCH:
+        how = f"{scheduler} is stepped after every optimizer step (every batch), as here."
+    elif scheduler == "ReduceLROnPlateau":
+        how = "ReduceLROnPlateau is usually stepped once per epoch, with the validation metric; here after every step."
+    else:
+        how = f"{scheduler} is usually stepped once per epoch; here it is stepped after every optimizer step."
+    if steps_per_epoch > 1:
+        how += f" With {steps_per_epoch} steps per epoch, one epoch is {steps_per_epoch} steps on the x axis."
+    return f"<small style='color:#555'>{html.escape(how)}</small>"
+
+
+def explore(
+    optimizer: Any = None,
+    scheduler: Any = None,
+    *,
+    model: Any = None,
+    steps: int | None = None,
+) -> Explorer:
+    """Open the Explorer: the default app, or one that starts from your own optimizer and scheduler.
+
+    Parameters
+    ----------
+    optimizer
+        ``None`` (the default app), a class name such as ``"AdamW"``, or your own
+        ``torch.optim.Optimizer``: its class, hyperparameters and param groups are read, never changed.
+    scheduler
+        A scheduler class name, or your own scheduler (read, never changed).
+    model
+        Your model, so that parameters can be named (optional).
+    steps
+        The number of steps to show (read from the scheduler where it says, else 100).
+    """
+    if optimizer is None or isinstance(optimizer, str):
+        return Explorer(optimizer or "SGD", scheduler or "CosineAnnealingLR", steps=steps or 100)
+    settings = adopt(optimizer, scheduler, model=model)
+    explorer = Explorer(
+        settings.optimizer,
+        settings.scheduler,
+        steps=steps or settings.steps,
+        optimizer_kwargs=settings.optimizer_kwargs,
+        scheduler_kwargs=settings.scheduler_kwargs,
+        param_groups=settings.param_groups,
+    )
+    if settings.notes:
+        explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))
+    return explorer
+

@@ -1,0 +1,164 @@
+"""Read the settings of a user's own optimizer and scheduler, without changing them.
+
+The optimizer's constructor arguments are in ``optimizer.defaults``; per-group
+differences are in ``param_groups``; a scheduler's arguments are read from its
+attributes (some, like CyclicLR's ``step_size_up``, are stored in another form
+and converted back). Nothing is called that could change either object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .errors import UnknownNameError
+from .specs import OptimizerSpec, SchedulerSpec, optimizer_specs, scheduler_specs
+from .toy import MAX_GROUPS
+
+__all__ = ["Adopted", "adopt"]
+
+_GROUP_KEYS = ("lr", "weight_decay")
+
+
+@dataclass
+class Adopted:
+    """What the Explorer needs to start from a user's objects."""
+
+    optimizer: str
+    optimizer_kwargs: dict[str, Any]
+    param_groups: list[dict[str, Any]]
+    scheduler: str | None
+    scheduler_kwargs: dict[str, Any]
+    steps: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _spec_of(obj: Any, registry: dict[str, Any], what: str) -> Any:
+    for cls in type(obj).__mro__:
+        if cls.__name__ in registry and registry[cls.__name__].cls is cls:
+            return registry[cls.__name__]
+    raise UnknownNameError(f"lr_widgets knows no {what} like {type(obj).__name__}: it shows torch's own classes", what)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _tidy(x: float) -> float:
+    """A value computed back from what torch stores, without the last bits of float noise."""
+    return float(f"{x:.12g}")
+
+
+def _optimizer_settings(optimizer: torch.optim.Optimizer, spec: OptimizerSpec) -> tuple[dict, list[dict], list[str]]:
+    notes = []
+    kwargs = {}
+    for hp in spec.hyperparams:
+        if hp.name in optimizer.defaults:
+            value = _plain(optimizer.defaults[hp.name])
+            if value != hp.torch_default:
+                kwargs[hp.name] = value
+    groups = []
+    for group in optimizer.param_groups[:MAX_GROUPS]:
+        overrides = {}
+        for key in _GROUP_KEYS:
+            if key not in group:
+                continue
+            value = _plain(group.get("initial_lr", group[key]) if key == "lr" else group[key])
+            if value != _plain(optimizer.defaults.get(key)):
+                overrides[key] = value
+        groups.append(overrides)
+    if len(optimizer.param_groups) > MAX_GROUPS:
+        notes.append(f"Your optimizer has {len(optimizer.param_groups)} param groups; the toy model shows the first "
+                     f"{MAX_GROUPS}.")
+    return kwargs, groups, notes
+
+
+def _lambda(scheduler: Any) -> Any:
+    lambdas = scheduler.lr_lambdas
+    return lambdas[0] if all(f is lambdas[0] for f in lambdas) else list(lambdas)
+
+
+def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
+    name = spec.name
+    groups = scheduler.optimizer.param_groups
+    read: dict[str, Any] = {}
+    if name in ("SequentialLR", "ChainedScheduler"):
+        children = []
+        for child in scheduler._schedulers:
+            child_spec = _spec_of(child, scheduler_specs(), "scheduler")
+            children.append((child_spec.name, _scheduler_settings(child, child_spec)))
+        read["schedulers"] = children
+        if name == "SequentialLR":
+            read["milestones"] = list(scheduler._milestones)
+        return read
+    for hp in spec.hyperparams:
+        if hp.advanced or hp.kind == "schedulers":
+            continue
+        if hasattr(scheduler, hp.name) and not callable(getattr(scheduler, hp.name)):
+            read[hp.name] = _plain(getattr(scheduler, hp.name))
+    if isinstance(read.get("milestones"), Counter):
+        read["milestones"] = sorted(read["milestones"].elements())
+    if name in ("LambdaLR", "MultiplicativeLR"):
+        read["lr_lambda"] = _lambda(scheduler)
+    if name == "ReduceLROnPlateau":
+        read["min_lr"] = scheduler.min_lrs[0]
+    if name == "CyclicLR":
+        up = round(scheduler.total_size * scheduler.step_ratio)
+        read.update(base_lr=scheduler.base_lrs[0], max_lr=scheduler.max_lrs[0], step_size_up=up,
+                    step_size_down=round(scheduler.total_size) - up)
+        if scheduler._scale_fn_custom is not None:
+            read["scale_fn"] = scheduler._scale_fn_custom
+        if scheduler.cycle_momentum:
+            read.update(base_momentum=scheduler.base_momentums[0], max_momentum=scheduler.max_momentums[0])
+    if name == "OneCycleLR":
+        group = groups[0]
+        phases = scheduler._schedule_phases
+        read.update(
+            max_lr=group["max_lr"],
+            div_factor=_tidy(group["max_lr"] / group["initial_lr"]),
+            final_div_factor=_tidy(group["initial_lr"] / group["min_lr"]),
+            pct_start=_tidy((phases[0]["end_step"] + 1) / scheduler.total_steps),
+            anneal_strategy=scheduler._anneal_func_type,
+            three_phase=len(phases) == 3,
+        )
+        if scheduler.cycle_momentum:
+            read.update(base_momentum=group["base_momentum"], max_momentum=group["max_momentum"])
+    return {
+        key: value for key, value in read.items()
+        if key in {hp.name for hp in spec.hyperparams} and (
+            spec.hyperparam(key).required or value != spec.hyperparam(key).torch_default)
+    }
+
+
+def adopt(optimizer: torch.optim.Optimizer, scheduler: Any = None, *, model: Any = None) -> Adopted:
+    """The settings of a user's optimizer (and scheduler), read without changing either.
+
+    Parameters
+    ----------
+    optimizer
+        A ``torch.optim`` optimizer (or an instance of a subclass of one).
+    scheduler
+        Its scheduler, or ``None``.
+    model
+        Accepted for symmetry with ``explore``; parameter names come from it there.
+    """
+    spec = _spec_of(optimizer, optimizer_specs(), "optimizer")
+    optimizer_kwargs, groups, notes = _optimizer_settings(optimizer, spec)
+    if scheduler is None:
+        return Adopted(spec.name, optimizer_kwargs, groups, None, {}, 100, notes)
+    scheduler_spec_ = _spec_of(scheduler, scheduler_specs(), "scheduler")
+    scheduler_kwargs = _scheduler_settings(scheduler, scheduler_spec_)
+    steps = 100
+    for key in ("total_steps", "T_max"):
+        if isinstance(scheduler_kwargs.get(key), int):
+            steps = scheduler_kwargs[key]
+    if scheduler_spec_.name == "OneCycleLR" and "total_steps" not in scheduler_kwargs:
+        steps = scheduler.total_steps
+    return Adopted(spec.name, optimizer_kwargs, groups, scheduler_spec_.name, scheduler_kwargs, steps, notes)

@@ -1,0 +1,216 @@
+"""SchedulePlot: the figure, created once; every update only sets data and redraws when idle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ..core.marks import Mark
+from ..core.simulate import Trace
+from ..core.specs import optimizer_spec
+
+__all__ = ["SchedulePlot", "Pin", "x_values"]
+
+_GROUP_COLORS = ("C0", "C1", "C2")
+_MOMENTUM_COLOR = "C3"
+_METRIC_COLOR = "0.45"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A schedule kept on the plot for comparison."""
+
+    label: str
+    trace: Trace
+
+
+def x_values(steps: int, steps_per_epoch: int = 1, in_epochs: bool = False) -> np.ndarray:
+    """The x coordinate of each step: the step number, or the epoch (step / steps_per_epoch)."""
+    x = np.arange(steps + 1, dtype=np.float64)
+    return x / steps_per_epoch if in_epochs else x
+
+
+class SchedulePlot:
+    """The LR of each param group, momentum or the plateau metric, marks, a cursor and pinned schedules.
+
+    Parameters
+    ----------
+    figsize
+        Size of the figure in inches.
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (7.0, 4.0)) -> None:
+        with plt.ioff():  # shown inside the Explorer, never on its own
+            self.figure: Figure = plt.figure(figsize=figsize)
+        self.ax = self.figure.add_subplot()
+        self.right = self.ax.twinx()
+        self.ax.set_zorder(self.right.get_zorder() + 1)  # the LR lines in front, clicks on the LR axes
+        self.ax.patch.set_visible(False)
+        self.ax.set_ylabel("learning rate")
+        self.ax.grid(True, alpha=0.3)
+        self.lr_lines: list[Line2D] = [
+            self.ax.plot([], [], color=color, linewidth=2)[0] for color in _GROUP_COLORS
+        ]
+        self.momentum_lines: list[Line2D] = [
+            self.right.plot([], [], color=_MOMENTUM_COLOR, linestyle="--", linewidth=1.2, alpha=0.8)[0]
+            for _ in _GROUP_COLORS
+        ]
+        (self.metric_line,) = self.right.plot([], [], color=_METRIC_COLOR, linewidth=1, alpha=0.8)
+        self.marks = LineCollection([], colors="0.55", linestyles=":", linewidths=1,
+                                    transform=self.ax.get_xaxis_transform())
+        self.ax.add_collection(self.marks)
+        self.cursor = self.ax.axvline(0, color="0.2", linewidth=1)
+        self.readout = self.ax.text(0.99, 0.98, "", transform=self.ax.transAxes, ha="right", va="top",
+                                    fontsize="small", family="monospace",
+                                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+        self.pin_lines: list[tuple[Pin, list[Line2D]]] = []
+        self.trace: Trace | None = None
+        self.x = np.zeros(1)
+        self.in_epochs = False
+        self.steps_per_epoch = 1
+        self.figure.tight_layout()
+
+    # -- updating -----------------------------------------------------------------------
+    def update(self, trace: Trace, marks: Sequence[Mark] = (), *, steps_per_epoch: int = 1,
+               in_epochs: bool = False) -> None:
+        """Show ``trace``: set the data of the existing lines, rescale, redraw when idle."""
+        self.trace, self.steps_per_epoch, self.in_epochs = trace, steps_per_epoch, in_epochs
+        self.x = x_values(trace.steps, steps_per_epoch, in_epochs)
+        n_groups = trace.lr.shape[1]
+        for g, line in enumerate(self.lr_lines):
+            if g < n_groups:
+                line.set_data(self.x, trace.lr[:, g])
+                line.set_label(f"lr · {trace.group_names[g]}" if n_groups > 1 else "lr")
+                line.set_visible(True)
+            else:
+                line.set_data([], [])
+                line.set_visible(False)
+        show_momentum = trace.momentum is not None and np.ptp(trace.momentum) > 0
+        for g, line in enumerate(self.momentum_lines):
+            if show_momentum and g < n_groups:
+                line.set_data(self.x, trace.momentum[:, g])  # type: ignore[index]
+                line.set_label(("momentum" if _has_key(trace, "momentum") else "beta1")
+                               + (f" · {trace.group_names[g]}" if n_groups > 1 else ""))
+                line.set_visible(True)
+            else:
+                line.set_data([], [])
+                line.set_visible(False)
+        if trace.metric is not None:
+            self.metric_line.set_data(self.x[1:], trace.metric)
+            self.metric_line.set_label("metric (fed to ReduceLROnPlateau)")
+            self.metric_line.set_visible(True)
+        else:
+            self.metric_line.set_data([], [])
+            self.metric_line.set_visible(False)
+        self.right.set_visible(show_momentum or trace.metric is not None)
+        self.right.set_ylabel("momentum / beta1" if show_momentum else "metric")
+        scale = 1 / steps_per_epoch if in_epochs else 1
+        self.marks.set_segments([[(m.step * scale, 0), (m.step * scale, 1)] for m in marks])
+        self.marks.set_label("milestones, restarts, switches" if marks else None)
+        self.ax.set_xlabel(f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step")
+        self.ax.set_title(_title(trace), fontsize="medium")
+        self._rescale()
+        self._legend()
+        self.redraw()
+
+    def set_pins(self, pins: Sequence[Pin]) -> None:
+        """Show exactly ``pins`` as faded lines (adding and removing only what changed)."""
+        kept = []
+        for pin, lines in self.pin_lines:
+            if pin in pins:
+                kept.append((pin, lines))
+            else:
+                for line in lines:
+                    line.remove()
+        self.pin_lines = kept
+        present = [pin for pin, _ in kept]
+        for index, pin in enumerate(pins):
+            if pin in present:
+                continue
+            color = f"C{(index + 4) % 10}"
+            lines = [
+                self.ax.plot(np.arange(pin.trace.steps + 1), pin.trace.lr[:, g], color=color, alpha=0.45,
+                             linewidth=1.5, label=f"pinned: {pin.label}" if g == 0 else None)[0]
+                for g in range(pin.trace.lr.shape[1])
+            ]
+            self.pin_lines.append((pin, lines))
+        self._place_pins()
+        self._rescale()
+        self._legend()
+        self.redraw()
+
+    def _place_pins(self) -> None:
+        scale = 1 / self.steps_per_epoch if self.in_epochs else 1
+        for pin, lines in self.pin_lines:
+            for g, line in enumerate(lines):
+                line.set_data(np.arange(pin.trace.steps + 1) * scale, pin.trace.lr[:, g])
+
+    def set_log_y(self, log: bool) -> None:
+        self.ax.set_yscale("log" if log else "linear")
+        self._rescale()
+        self.redraw()
+
+    def set_cursor(self, step: int) -> None:
+        """Move the cursor to ``step`` and write the values there."""
+        if self.trace is None:
+            return
+        step = int(np.clip(step, 0, self.trace.steps))
+        x = self.x[step]
+        self.cursor.set_xdata([x, x])
+        lines = [f"step {step}" + (f" (epoch {x:.4g})" if self.in_epochs else "")]
+        for g, name in enumerate(self.trace.group_names):
+            prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
+            lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
+        if self.trace.momentum is not None:
+            lines.append(f"{'momentum' if _has_key(self.trace, 'momentum') else 'beta1'} = "
+                         f"{self.trace.momentum[step, 0]:.4g}")
+        if self.trace.metric is not None and step > 0:
+            lines.append(f"metric = {self.trace.metric[step - 1]:.4g}")
+        self.readout.set_text("\n".join(lines))
+        self.redraw()
+
+    def step_at(self, x: float) -> int:
+        """The step nearest to the x coordinate ``x`` (for clicks)."""
+        if self.trace is None:
+            return 0
+        scale = self.steps_per_epoch if self.in_epochs else 1
+        return int(np.clip(round(x * scale), 0, self.trace.steps))
+
+    def _rescale(self) -> None:
+        for axes in (self.ax, self.right):
+            axes.relim(visible_only=True)
+            axes.autoscale_view()
+        if self.trace is not None:
+            self.ax.set_xlim(self.x[0], self.x[-1] if len(self.x) > 1 else 1)
+
+    def _legend(self) -> None:
+        handles = [h for h in (*self.lr_lines, *self.momentum_lines[:1], self.metric_line)
+                   if h.get_visible() and len(h.get_xdata())]
+        handles += [lines[0] for _, lines in self.pin_lines]
+        if len(self.marks.get_segments()):
+            handles.append(self.marks)
+        self.ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper center",
+                       fontsize="small", ncols=min(len(handles), 3) or 1, framealpha=0.85,
+                       bbox_to_anchor=(0.5, -0.16))
+        self.figure.tight_layout()
+
+    def redraw(self) -> None:
+        self.figure.canvas.draw_idle()
+
+    def close(self) -> None:
+        plt.close(self.figure)
+
+
+def _has_key(trace: Trace, key: str) -> bool:
+    return optimizer_spec(trace.optimizer).momentum_key == key
+
+
+def _title(trace: Trace) -> str:
+    scheduler = trace.scheduler or "constant LR"
+    return f"{trace.optimizer} + {scheduler}, {trace.steps} steps"

@@ -1,0 +1,294 @@
+"""The Explorer, headless: drive every control through .value and check trace, figure, panel and status."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+from lr_widgets import simulate
+from lr_widgets.view.composer import Composer
+from lr_widgets.view.controls import HyperParamControl
+
+SGD_LESSON_KEYS = ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach",
+                   "differentiable"]
+
+
+def lr_lines(explorer):
+    return [line for line in explorer.plot.lr_lines if line.get_visible()]
+
+
+def assert_figure_shows_trace(explorer) -> None:
+    lines = lr_lines(explorer)
+    assert len(lines) == explorer.trace.lr.shape[1]
+    for g, line in enumerate(lines):
+        np.testing.assert_array_equal(line.get_ydata(), explorer.trace.lr[:, g])
+
+
+def test_default_explorer_shows_what_torch_computes(explorers) -> None:
+    explorer = explorers()
+    assert explorer.status == ""
+    expected = simulate("SGD", None, "CosineAnnealingLR", {"T_max": 100}, steps=100)
+    np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
+    assert_figure_shows_trace(explorer)
+    panel = explorer.panel
+    for key in SGD_LESSON_KEYS:
+        assert f"\n  {key} " in panel, key
+    assert "(empty until the first step)" in panel
+    assert "base_lrs" in panel and "get_last_lr()" in panel and "last_epoch" in panel
+    assert explorer.controls["scheduler.T_max"].value == 100
+
+
+def test_every_control_kind_drives_the_trace(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=60)
+    c = explorer.controls
+    c["optimizer.lr"].value = 0.1  # log slider
+    c["optimizer.momentum"].value = 0.9  # linear slider
+    c["optimizer.nesterov"].value = True  # checkbox
+    c["scheduler.eta_min"].value = 0.001
+    c["scheduler.T_max"].value = 40  # int slider
+    assert explorer.status == ""
+    expected = simulate("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "CosineAnnealingLR",
+                        {"T_max": 40, "eta_min": 0.001}, steps=60)
+    np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
+    assert_figure_shows_trace(explorer)
+
+    c["optimizer"].value = "Adam"  # dropdown; lr carries over, momentum does not exist on Adam
+    assert "optimizer.betas" in c and "optimizer.momentum" not in c
+    c["optimizer.betas"].value = (0.8, 0.99)  # pair
+    c["optimizer.foreach"].value = False  # optional bool
+    c["scheduler"].value = "OneCycleLR"
+    c["scheduler.anneal_strategy"].value = "linear"  # choice
+    c["scheduler.max_lr"].value = 0.3
+    expected = simulate("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False}, "OneCycleLR",
+                        {"max_lr": 0.3, "anneal_strategy": "linear", "total_steps": 60}, steps=60)
+    np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
+    np.testing.assert_array_equal(explorer.trace.momentum, expected.momentum)
+    assert explorer.plot.momentum_lines[0].get_visible()
+    np.testing.assert_array_equal(explorer.plot.momentum_lines[0].get_ydata(), expected.momentum[:, 0])
+
+    c["scheduler"].value = "MultiStepLR"
+    c["scheduler.milestones"].value = "10, 30"  # validated text
+    np.testing.assert_array_equal(
+        explorer.trace.lr, simulate("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False}, "MultiStepLR",
+                                    {"milestones": [10, 30]}, steps=60).lr)
+    assert [seg[0][0] for seg in explorer.plot.marks.get_segments()] == [10, 30]
+
+    c["scheduler"].value = "LambdaLR"
+    c["scheduler.lr_lambda"].value = "0.9 ** epoch"  # formula
+    np.testing.assert_allclose(explorer.trace.lr[:, 0], 0.1 * 0.9 ** np.arange(61), rtol=1e-12)
+
+
+def test_typing_into_the_text_boxes_is_the_same_as_setting_value(explorers) -> None:
+    explorer = explorers()
+    lr = explorer.controls["optimizer.lr"]
+    lr._text.value = "3e-2"
+    assert lr.value == 0.03 and explorer.trace.lr[0, 0] == 0.03
+    lr._slider.value = 0.5
+    assert explorer.trace.lr[0, 0] == 0.5
+    explorer.controls["steps"]._text.value = "250"
+    assert explorer.trace.steps == 250
+
+
+def test_run_lengths_follow_steps_until_the_user_sets_them(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
+    t_max = explorer.controls["scheduler.T_max"]
+    explorer.controls["steps"].value = 300
+    assert t_max.value == 300 and explorer.trace.scheduler_kwargs["T_max"] == 300
+    t_max.value = 120
+    explorer.controls["steps"].value = 400
+    assert t_max.value == 120 and explorer.trace.scheduler_kwargs["T_max"] == 120
+    lr = explorer.trace.lr[:, 0]
+    assert lr.argmin() == 120, "the user's T_max is kept; past it the cosine rises again"
+
+
+def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
+    explorer = explorers("SGD", "MultiStepLR", steps=50, scheduler_kwargs={"milestones": [10, 20]})
+    good = explorer.trace
+    good_ydata = explorer.plot.lr_lines[0].get_ydata().copy()
+    good_panel = explorer.panel
+    milestones = explorer.controls["scheduler.milestones"]
+    milestones.value = "30, 10"
+    assert explorer.status == "milestones must be increasing: got [30, 10]"
+    assert milestones.value == "30, 10" and milestones._text.value == "30, 10", "the control stays as typed"
+    assert explorer.trace is good
+    np.testing.assert_array_equal(explorer.plot.lr_lines[0].get_ydata(), good_ydata)
+    assert explorer.panel == good_panel
+    milestones.value = "5, 25"
+    assert explorer.status == ""
+    assert explorer.trace.scheduler_kwargs["milestones"] == [5, 25]
+
+
+@pytest.mark.parametrize("control,value,words", [
+    ("optimizer.lr", -1.0, "lr must be greater than 0"),
+    ("optimizer.lr", "fast", "lr must be a number: got 'fast'"),
+    ("optimizer.nesterov", True, "nesterov=True unless momentum > 0"),
+    ("scheduler.T_max", 0, "T_max must be at least 1"),
+    ("steps", 10_000_000, "more than lr_widgets simulates"),
+    ("steps", 0, "steps must be at least 1"),
+])
+def test_status_says_what_is_wrong(explorers, control: str, value, words: str) -> None:
+    explorer = explorers()
+    before = explorer.trace
+    explorer.controls[control].value = value
+    assert words in explorer.status
+    assert explorer.trace is before
+
+
+def test_cyclic_on_adagrad_is_explained(explorers) -> None:
+    explorer = explorers("Adagrad", "StepLR")
+    explorer.controls["scheduler"].value = "CyclicLR"
+    assert explorer.status == "CyclicLR cycles momentum but Adagrad has none: set cycle_momentum=False"
+    explorer.controls["scheduler.cycle_momentum"].value = False
+    assert explorer.status == "" and explorer.trace.scheduler == "CyclicLR"
+
+
+def test_param_groups_are_lines_and_panel_entries(explorers) -> None:
+    explorer = explorers("AdamW", "CosineAnnealingLR", steps=40)
+    explorer.controls["groups"].value = 2
+    assert "group.body.lr" in explorer.controls and "group.head.weight_decay" in explorer.controls
+    explorer.controls["group.head.lr"].value = 0.01
+    explorer.controls["group.body.weight_decay"].value = 0.1
+    assert explorer.trace.group_names == ("body", "head")
+    np.testing.assert_array_equal(
+        explorer.trace.lr,
+        simulate("AdamW", None, "CosineAnnealingLR", {"T_max": 40}, 40,
+                 param_groups=[{"weight_decay": 0.1}, {"lr": 0.01}]).lr,
+    )
+    assert_figure_shows_trace(explorer)
+    assert [line.get_label() for line in lr_lines(explorer)] == ["lr · body", "lr · head"]
+    assert "param_groups[0]  (body)" in explorer.panel and "param_groups[1]  (head)" in explorer.panel
+    # the unset body lr follows the optimizer's lr
+    explorer.controls["optimizer.lr"].value = 0.002
+    assert explorer.controls["group.body.lr"].value == 0.002
+    assert explorer.trace.lr[0].tolist() == [0.002, 0.01]
+
+
+def test_inspected_step_moves_cursor_and_panel(explorers) -> None:
+    explorer = explorers("Adam", "StepLR", steps=30, scheduler_kwargs={"step_size": 10})
+    explorer.controls["step"].value = 12
+    assert list(explorer.plot.cursor.get_xdata()) == [12, 12]
+    assert "at step 12" in explorer.panel
+    assert "exp_avg          float32 (8, 4)" in explorer.panel
+    assert "exp_avg_sq       float32 (8, 4)" in explorer.panel
+    assert "step             tensor(12, float32)" in explorer.panel
+    assert "last_epoch       12" in explorer.panel
+    # a click on the plot inspects the step under it
+    x, y = explorer.plot.ax.transData.transform((20, explorer.trace.lr[20, 0]))
+    event = MouseEvent("button_press_event", explorer.figure.canvas, x, y, button=1)
+    explorer.figure.canvas.callbacks.process("button_press_event", event)
+    assert explorer.controls["step"].value == 20 and "at step 20" in explorer.panel
+
+
+def test_one_cycle_momentum_rewrite_is_visible_in_the_panel(explorers) -> None:
+    explorer = explorers("SGD", "OneCycleLR", steps=50, optimizer_kwargs={"momentum": 0.9},
+                         scheduler_kwargs={"max_lr": 0.1})
+    explorer.controls["step"].value = 15
+    assert f"momentum         {explorer.trace.momentum[15, 0]:.6g}" in explorer.panel
+    assert "max_momentum" in explorer.panel and "initial_lr" in explorer.panel
+
+
+def test_composer_builds_sequential_schedules(explorers) -> None:
+    explorer = explorers("SGD", "SequentialLR", steps=100, optimizer_kwargs={"lr": 0.1})
+    composer = explorer.controls["scheduler.schedulers"]
+    assert isinstance(composer, Composer)
+    assert [row.name.value for row in composer.rows] == ["LinearLR", "CosineAnnealingLR"]
+    assert explorer.trace.scheduler_kwargs["milestones"] == [10]
+    composer.add("ExponentialLR")
+    assert explorer.status == ""
+    assert explorer.trace.scheduler_kwargs["milestones"] == [33, 67]  # unset milestones spread evenly
+    assert explorer.controls["scheduler.milestones"].value == [33, 67]
+    explorer.controls["scheduler.milestones"].value = "10, 60, 80"
+    assert "SequentialLR with 3 schedulers needs 2 milestones" in explorer.status
+    explorer.controls["scheduler.milestones"].value = "10, 60"
+    assert explorer.status == ""
+    assert [name for name, _ in explorer.trace.scheduler_kwargs["schedulers"]] == [
+        "LinearLR", "CosineAnnealingLR", "ExponentialLR"]
+    composer.rows[2].controls["gamma"].value = 0.9
+    composer.move(composer.rows[2], -1)
+    assert [row.name.value for row in composer.rows] == ["LinearLR", "ExponentialLR", "CosineAnnealingLR"]
+    expected = simulate("SGD", {"lr": 0.1}, "SequentialLR", {
+        "schedulers": [("LinearLR", {"start_factor": 0.1}), ("ExponentialLR", {"gamma": 0.9}),
+                       ("CosineAnnealingLR", {})],
+        "milestones": [10, 60]}, steps=100)
+    np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
+    composer.remove(composer.rows[1])
+    explorer.controls["scheduler.milestones"].value = "25"
+    assert [name for name, _ in explorer.trace.scheduler_kwargs["schedulers"]] == ["LinearLR", "CosineAnnealingLR"]
+    assert explorer.trace.scheduler_kwargs["schedulers"][0][1]["total_iters"] == 25  # follows its segment
+    composer.warmup_then("OneCycleLR")
+    assert explorer.trace.scheduler_kwargs["schedulers"][1][0] == "OneCycleLR"
+    assert [seg[0][0] for seg in explorer.plot.marks.get_segments()] == [25]
+
+
+def test_plateau_shows_its_metric_and_cuts(explorers) -> None:
+    explorer = explorers("SGD", "ReduceLROnPlateau", steps=120, scheduler_kwargs={"patience": 3})
+    assert explorer.status == ""
+    assert explorer.plot.metric_line.get_visible()
+    np.testing.assert_array_equal(explorer.plot.metric_line.get_ydata(), explorer.trace.metric)
+    cuts = [int(seg[0][0]) for seg in explorer.plot.marks.get_segments()]
+    assert cuts and all(explorer.trace.lr[c, 0] < explorer.trace.lr[c - 1, 0] for c in cuts)
+
+
+def test_pins_compare_and_can_be_removed(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=50)
+    first = explorer.pin()
+    explorer.controls["scheduler"].value = "StepLR"
+    explorer.pin("step decay")
+    explorer.controls["optimizer"].value = "Adam"
+    assert [pin.label for pin in explorer.pins] == [first.label, "step decay"]
+    pinned = [lines[0] for _, lines in explorer.plot.pin_lines]
+    assert len(pinned) == 2 and all(line.get_alpha() < 1 for line in pinned)
+    np.testing.assert_array_equal(pinned[0].get_ydata(), first.trace.lr[:, 0])
+    explorer.unpin("step decay")
+    assert len(explorer.plot.pin_lines) == 1
+    explorer.clear_pins()
+    assert explorer.plot.pin_lines == [] and len(explorer.plot.ax.lines) == 3 + 1  # group lines + cursor
+
+
+def test_axis_in_epochs_and_log_y(explorers) -> None:
+    explorer = explorers("SGD", "OneCycleLR", steps=60, scheduler_kwargs={"max_lr": 0.1},
+                         optimizer_kwargs={"momentum": 0.9})
+    explorer.controls["steps_per_epoch"].value = 10
+    explorer.controls["x_axis"].value = "epochs"
+    np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(61) / 10)
+    assert explorer.plot.ax.get_xlabel() == "epoch (10 steps each)"
+    assert "stepped after every optimizer step" in explorer._stepping_hint.value
+    explorer.controls["log_y"].value = True
+    assert explorer.plot.ax.get_yscale() == "log"
+
+
+def test_export_png_and_csv(explorers, tmp_path) -> None:
+    explorer = explorers("SGD", "StepLR", steps=20, scheduler_kwargs={"step_size": 5})
+    png = explorer.export_png(tmp_path / "schedule.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png.resolve()) in explorer.status
+    csv = explorer.export_csv(tmp_path / "schedule.csv")
+    rows = csv.read_text().splitlines()
+    assert rows[0] == "step,lr,momentum" or rows[0].startswith("step,lr[all]")
+    values = np.array([[float(v) for v in row.split(",")[:2]] for row in rows[1:]])
+    np.testing.assert_array_equal(values[:, 1], explorer.trace.lr[:, 0])
+    assert str(csv.resolve()) in explorer.status
+
+
+def test_switching_200_times_keeps_one_figure_and_close_leaves_none(explorers) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    explorer = explorers()
+    optimizers = ["SGD", "Adam", "RMSprop", "AdamW", "Adagrad"]
+    schedulers = ["StepLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "LinearLR", "SequentialLR", None]
+    for i in range(100):
+        explorer.controls["optimizer"].value = optimizers[i % len(optimizers)]
+        explorer.controls["scheduler"].value = schedulers[i % len(schedulers)]
+        assert plt.get_fignums() == [explorer.figure.number]
+    explorer.close()
+    assert plt.get_fignums() == []
+
+
+def test_controls_are_hyperparameter_controls_named_as_torch_names_them(explorers) -> None:
+    explorer = explorers("Adam", "CyclicLR")
+    names = {name for name in explorer.controls if name.startswith(("optimizer.", "scheduler."))}
+    assert {"optimizer.lr", "optimizer.betas", "optimizer.eps", "scheduler.base_lr", "scheduler.max_lr",
+            "scheduler.step_size_up", "scheduler.mode"} <= names
+    assert all(isinstance(explorer.controls[name], HyperParamControl) for name in names)
