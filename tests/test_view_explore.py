@@ -1,0 +1,134 @@
+"""explore() on the user's own optimizer and scheduler: starts from their settings, changes nothing of theirs."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.optim import lr_scheduler as S
+
+from lr_widgets import explore, simulate
+
+
+def _snapshot(model, optimizer, scheduler):
+    return (
+        copy.deepcopy(optimizer.state_dict()),
+        copy.deepcopy(scheduler.state_dict()) if scheduler is not None else None,
+        [dict((k, v) for k, v in g.items() if k != "params") for g in optimizer.param_groups],
+        [[id(p) for p in g["params"]] for g in optimizer.param_groups],
+        [p.detach().clone() for p in model.parameters()],
+        [None if p.grad is None else p.grad.clone() for p in model.parameters()],
+    )
+
+
+def _assert_unchanged(before, after) -> None:
+    opt_a, sched_a, groups_a, ids_a, params_a, grads_a = before
+    opt_b, sched_b, groups_b, ids_b, params_b, grads_b = after
+    assert opt_a["param_groups"] == opt_b["param_groups"]
+    assert opt_a["state"].keys() == opt_b["state"].keys()
+    for index, state in opt_a["state"].items():
+        for key, value in state.items():
+            assert torch.equal(value, opt_b["state"][index][key]) if isinstance(value, torch.Tensor) else (
+                value == opt_b["state"][index][key])
+    if sched_a is not None:
+        assert set(sched_a) == set(sched_b)
+        for key in sched_a:
+            if key not in ("_schedulers", "lr_lambdas"):
+                assert sched_a[key] == sched_b[key], key
+    assert groups_a == groups_b and ids_a == ids_b
+    assert all(torch.equal(a, b) for a, b in zip(params_a, params_b))
+    assert all((a is None and b is None) or torch.equal(a, b) for a, b in zip(grads_a, grads_b))
+
+
+def _model() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+
+
+def _trained(optimizer, model, scheduler=None, steps=3) -> None:
+    x = torch.randn(8, 1, 8, 8)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        model(x).square().mean().backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+
+
+def test_explore_starts_from_the_users_adamw_and_one_cycle(explorers) -> None:
+    model = _model()
+    backbone, head = list(model[0].parameters()), list(model[3].parameters())
+    optimizer = torch.optim.AdamW([{"params": backbone, "lr": 1e-4}, {"params": head}], lr=1e-3,
+                                  weight_decay=0.05, betas=(0.85, 0.99))
+    scheduler = S.OneCycleLR(optimizer, max_lr=[1e-3, 1e-2], epochs=4, steps_per_epoch=25, pct_start=0.25)
+    _trained(optimizer, model, scheduler)
+    before = _snapshot(model, optimizer, scheduler)
+
+    explorer = explore(optimizer, scheduler, model=model)
+    try:
+        assert explorer.status == "", explorer.status
+        assert explorer.trace.optimizer == "AdamW" and explorer.trace.scheduler == "OneCycleLR"
+        assert explorer.trace.optimizer_kwargs == {"weight_decay": 0.05, "betas": (0.85, 0.99)}
+        assert explorer.trace.steps == 100
+        kwargs = explorer.trace.scheduler_kwargs
+        assert kwargs["total_steps"] == 100 and kwargs["pct_start"] == 0.25
+        assert explorer.controls["groups"].value == 2
+        # drive it: the user's objects stay as they were
+        explorer.controls["optimizer.lr"].value = 0.5
+        explorer.controls["scheduler.pct_start"].value = 0.4
+        explorer.controls["step"].value = 30
+        explorer.controls["optimizer"].value = "SGD"
+    finally:
+        explorer.close()
+    _assert_unchanged(before, _snapshot(model, optimizer, scheduler))
+
+
+@pytest.mark.parametrize("make_scheduler,expected", [
+    (lambda o: S.CosineAnnealingLR(o, T_max=40, eta_min=1e-4), ("CosineAnnealingLR", {"T_max": 40, "eta_min": 1e-4})),
+    (lambda o: S.MultiStepLR(o, milestones=[30, 10], gamma=0.5), ("MultiStepLR", {"milestones": [10, 30], "gamma": 0.5})),
+    (lambda o: S.CyclicLR(o, 1e-3, 1e-2, step_size_up=8, step_size_down=4, mode="triangular2"),
+     ("CyclicLR", {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 8, "step_size_down": 4, "mode": "triangular2"})),
+    (lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5), S.ExponentialLR(o, gamma=0.9)],
+                              milestones=[5]),
+     ("SequentialLR", {"schedulers": [("LinearLR", {"start_factor": 0.1, "total_iters": 5}),
+                                      ("ExponentialLR", {"gamma": 0.9})], "milestones": [5]})),
+    (lambda o: S.ReduceLROnPlateau(o, patience=4, factor=0.5), ("ReduceLROnPlateau", {"patience": 4, "factor": 0.5})),
+])
+def test_explore_reads_the_schedulers_arguments(make_scheduler, expected) -> None:
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = make_scheduler(optimizer)
+    before = _snapshot(model, optimizer, scheduler)
+    explorer = explore(optimizer, scheduler, model=model, steps=60)
+    try:
+        name, kwargs = expected
+        assert explorer.trace.scheduler == name
+        for key, value in kwargs.items():
+            assert explorer.trace.scheduler_kwargs[key] == value, key
+        assert explorer.trace.optimizer_kwargs == {"lr": 0.1, "momentum": 0.9}
+        assert explorer.status == "" or "ReduceLROnPlateau" not in explorer.status
+    finally:
+        explorer.close()
+    _assert_unchanged(before, _snapshot(model, optimizer, scheduler))
+
+
+def test_explore_with_a_lambda_reproduces_the_users_schedule() -> None:
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = S.LambdaLR(optimizer, lambda epoch: 0.5 ** (epoch // 10))
+    explorer = explore(optimizer, scheduler, steps=40)
+    try:
+        np.testing.assert_allclose(explorer.trace.lr[:, 0], 0.1 * 0.5 ** (np.arange(41) // 10), rtol=1e-12)
+    finally:
+        explorer.close()
+
+
+def test_explore_without_arguments_is_the_default_app() -> None:
+    explorer = explore()
+    try:
+        np.testing.assert_array_equal(explorer.trace.lr, simulate().lr)
+    finally:
+        explorer.close()
