@@ -12,7 +12,7 @@ from .core import *  # noqa: F403 -- the core's public names are the package's
 
 __version__ = "0.1.0"
 
-__all__ = ["Explorer", "explore", *core.__all__]
+__all__ = ["Explorer", "explore", *core.__all__]  # noqa: F405 -- Explorer, explore: see __getattr__
 
 
 def __getattr__(name: str) -> Any:

@@ -137,17 +137,27 @@ class Explorer(widgets.VBox):
             layout=narrow,
         )
         self.controls["steps"] = widget_for(_STEPS, steps)
-        self.controls["step"] = widgets.IntSlider(value=0, min=0, max=max(1, steps), description="step",
-                                                  continuous_update=True, layout=widgets.Layout(width="460px"))
+        self.controls["step"] = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=max(1, steps),
+            description="step",
+            continuous_update=True,
+            layout=widgets.Layout(width="460px"),
+        )
         self.controls["groups"] = widgets.ToggleButtons(
-            options=[(f"{n}: " + " / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS], value=n_groups,
-            style={"button_width": "150px"},
+            options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
+            value=n_groups,
+            tooltips=[f"{n} param group{'s' if n > 1 else ''}" for n in GROUP_LAYERS],
+            style={"button_width": "auto"},
         )
         self.controls["steps_per_epoch"] = widget_for(_STEPS_PER_EPOCH, steps_per_epoch)
-        self.controls["x_axis"] = widgets.ToggleButtons(options=["optimizer steps", "epochs"],
-                                                        style={"button_width": "120px"})
-        self.controls["log_y"] = widgets.ToggleButton(value=False, description="log y", icon="line-chart",
-                                                      layout=widgets.Layout(width="90px"))
+        self.controls["x_axis"] = widgets.ToggleButtons(
+            options=["optimizer steps", "epochs"], style={"button_width": "auto"}
+        )
+        self.controls["log_y"] = widgets.ToggleButton(
+            value=False, description="log y", icon="line-chart", layout=widgets.Layout(width="90px")
+        )
 
         self._optimizer_box = widgets.VBox()
         self._optimizer_advanced = widgets.VBox()
@@ -156,36 +166,49 @@ class Explorer(widgets.VBox):
         self._groups_box = widgets.VBox()
         advanced = widgets.Accordion(
             children=[widgets.VBox([self._optimizer_advanced, self._scheduler_advanced])],
-            titles=("advanced switches (foreach, fused, last_epoch ...)",),
+            titles=("advanced: foreach, fused, last_epoch ...",),
             selected_index=None,
         )
         left = widgets.VBox(
             [
-                _section("Optimizer"), self._optimizer_box,
-                _section("Scheduler"), self._scheduler_box,
-                _section("Param groups of the toy model"), self.controls["groups"], self._groups_box,
+                _section("Optimizer"),
+                self._optimizer_box,
+                _section("Scheduler"),
+                self._scheduler_box,
+                _section("Param groups of the toy model"),
+                self.controls["groups"],
+                self._groups_box,
                 advanced,
             ],
-            layout=widgets.Layout(width="440px", min_width="440px"),
+            layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
 
         canvas = self.figure.canvas
         if isinstance(canvas, widgets.DOMWidget):
-            for name, value in (("header_visible", False), ("footer_visible", False), ("resizable", False),
-                                ("toolbar_position", "left")):
+            for name, value in (
+                ("header_visible", False),
+                ("footer_visible", False),
+                ("resizable", False),
+                ("toolbar_position", "left"),
+            ):
                 if hasattr(canvas, name):
                     setattr(canvas, name, value)
             self._figure_view: widgets.Widget = canvas
             self._static: widgets.Image | None = None
         else:  # no ipympl front end: a picture of the figure, redrawn on every change
             self._static = widgets.Image(format="png")
-            hint = widgets.HTML("<i>Run <code>%matplotlib widget</code> before creating the Explorer "
-                                "for a live, clickable figure.</i>")
+            hint = widgets.HTML(
+                "<i>Run <code>%matplotlib widget</code> before creating the Explorer for a live, clickable figure.</i>"
+            )
             self._figure_view = widgets.VBox([self._static, hint])
         self.figure.canvas.mpl_connect("button_press_event", self._guard(self._on_click))
 
-        pin = widgets.Button(description="pin", icon="thumb-tack", tooltip="keep this schedule as a faded line",
-                             layout=widgets.Layout(width="80px"))
+        pin = widgets.Button(
+            description="pin",
+            icon="thumb-tack",
+            tooltip="keep this schedule as a faded line",
+            layout=widgets.Layout(width="80px"),
+        )
         self._pin_choice = widgets.Dropdown(options=[], layout=widgets.Layout(width="240px"))
         unpin = widgets.Button(description="remove", layout=widgets.Layout(width="80px"))
         clear = widgets.Button(description="remove all", layout=widgets.Layout(width="100px"))
@@ -197,8 +220,10 @@ class Explorer(widgets.VBox):
         save_png.on_click(self._guard(lambda _: self.export_png()))
         save_csv.on_click(self._guard(lambda _: self.export_csv()))
         self._stepping_hint = widgets.HTML()
+        self._panel = Panel()
         center = widgets.VBox(
-            [
+            layout=widgets.Layout(align_self="flex-start"),
+            children=[
                 self._figure_view,
                 self.controls["step"],
                 widgets.HBox([self.controls["x_axis"], self.controls["log_y"]]),
@@ -206,15 +231,14 @@ class Explorer(widgets.VBox):
                 self._stepping_hint,
                 widgets.HBox([pin, self._pin_choice, unpin, clear]),
                 widgets.HBox([save_png, save_csv]),
+                self._panel,
             ],
         )
-        self._panel = Panel()
         self._status = widgets.HTML(layout=widgets.Layout(min_height="24px"))
         self._code = widgets.HTML()
-        code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",),
-                                 selected_index=None)
+        code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",), selected_index=None)
         header = widgets.HBox([self.controls["optimizer"], self.controls["scheduler"], self.controls["steps"]])
-        body = widgets.HBox([left, center, self._panel], layout=widgets.Layout(flex_flow="row wrap"))
+        body = widgets.HBox([left, center], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.children = [header, self._status, body, code]
 
         self.controls["optimizer"].observe(self._guard(lambda _: self._switch("optimizer")), "value")
@@ -276,8 +300,9 @@ class Explorer(widgets.VBox):
                 hp = spec.hyperparam(key)
                 value = self._group_overrides[g].get(key, self._optimizer_value(key))
                 control = widget_for(hp, value, label=f"{group}.{key}")
-                control.observe(self._guard(lambda change, g=g, k=key: self._group_changed(g, k, change["new"])),
-                                "value")
+                control.observe(
+                    self._guard(lambda change, g=g, k=key: self._group_changed(g, k, change["new"])), "value"
+                )
                 self.controls[f"group.{group}.{key}"] = control
                 rows.append(control)
         self._groups_box.children = rows
@@ -397,8 +422,9 @@ class Explorer(widgets.VBox):
         in_epochs = self.controls["x_axis"].value == "epochs"
         per_epoch = self.controls["steps_per_epoch"].value
         if not isinstance(per_epoch, int) or isinstance(per_epoch, bool) or per_epoch < 1:
-            raise LrWidgetsError(f"steps_per_epoch must be a whole number of at least 1: got {per_epoch!r}",
-                                 "steps_per_epoch")
+            raise LrWidgetsError(
+                f"steps_per_epoch must be a whole number of at least 1: got {per_epoch!r}", "steps_per_epoch"
+            )
         self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
         self.plot.set_pins(self.pins)
         self.plot.set_cursor(self.controls["step"].value)
@@ -560,4 +586,3 @@ def explore(
     if settings.notes:
         explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))
     return explorer
-

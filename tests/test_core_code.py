@@ -15,19 +15,40 @@ from lr_widgets.core.code import python_code
 CONFIGURATIONS = [
     ("SGD", {"lr": 0.1, "momentum": 0.9}, "CosineAnnealingLR", {"T_max": 100}, 110, None, None),
     ("Adam", None, "OneCycleLR", {"max_lr": 0.01, "anneal_strategy": "linear"}, 80, [{"lr": 1e-4}, {}], None),
-    ("AdamW", {"weight_decay": 0.05}, "SequentialLR",
-     {"schedulers": [("LinearLR", {"start_factor": 0.01}), ("CosineAnnealingLR", {"eta_min": 1e-5})],
-      "milestones": [15]}, 90, None, None),
-    ("SGD", {"lr": 0.5}, "ChainedScheduler",
-     {"schedulers": [("ConstantLR", {"factor": 0.5, "total_iters": 4}), ("ExponentialLR", {"gamma": 0.97})]},
-     40, None, None),
+    (
+        "AdamW",
+        {"weight_decay": 0.05},
+        "SequentialLR",
+        {
+            "schedulers": [("LinearLR", {"start_factor": 0.01}), ("CosineAnnealingLR", {"eta_min": 1e-5})],
+            "milestones": [15],
+        },
+        90,
+        None,
+        None,
+    ),
+    (
+        "SGD",
+        {"lr": 0.5},
+        "ChainedScheduler",
+        {"schedulers": [("ConstantLR", {"factor": 0.5, "total_iters": 4}), ("ExponentialLR", {"gamma": 0.97})]},
+        40,
+        None,
+        None,
+    ),
     ("SGD", {"lr": 0.1}, "ReduceLROnPlateau", {"patience": 3, "factor": 0.5}, 120, None, "loss"),
     ("RMSprop", None, "ReduceLROnPlateau", {"mode": "max"}, 30, None, list(np.linspace(0.1, 0.2, 30) ** 2)),
-    ("SGD", {"momentum": 0.9}, "CyclicLR", {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 7,
-                                            "mode": "exp_range", "gamma": 0.99}, 60, None, None),
+    (
+        "SGD",
+        {"momentum": 0.9},
+        "CyclicLR",
+        {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 7, "mode": "exp_range", "gamma": 0.99},
+        60,
+        None,
+        None,
+    ),
     ("Adagrad", None, "LambdaLR", {"lr_lambda": "min(1, (epoch + 1) / 10) * exp(-epoch / 50)"}, 70, None, None),
-    ("NAdam", None, "MultiplicativeLR", {"lr_lambda": "0.97 if epoch < 20 else 1.0"}, 40, [{}, {}, {"lr": 0.01}],
-     None),
+    ("NAdam", None, "MultiplicativeLR", {"lr_lambda": "0.97 if epoch < 20 else 1.0"}, 40, [{}, {}, {"lr": 0.01}], None),
     ("LBFGS", None, "StepLR", {"step_size": 5, "gamma": 0.5}, 20, None, None),
     ("SparseAdam", None, "CosineAnnealingWarmRestarts", {"T_0": 7, "T_mult": 2}, 50, [{}, {"lr": 0.01}], None),
     ("Muon", {"lr": 0.02}, "PolynomialLR", {"total_iters": 30, "power": 2.0}, 40, [{}, {}], None),
@@ -39,12 +60,14 @@ CONFIGURATIONS = [
 @pytest.mark.parametrize("config", CONFIGURATIONS, ids=[f"{c[0]}-{c[2]}" for c in CONFIGURATIONS])
 def test_exported_code_reproduces_the_trace(config, tmp_path) -> None:
     optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, groups, metric = config
-    trace = simulate(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups=groups,
-                     metric=metric)
+    trace = simulate(
+        optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups=groups, metric=metric
+    )
     code = python_code(trace)
     script = tmp_path / "snippet.py"
     script.write_text(code + "\nimport json\nprint(json.dumps([[float(v) for v in row] for row in lrs]))\n")
-    result = subprocess.run([sys.executable, "-W", "error::UserWarning", str(script)], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", str(script)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr + "\n" + code
     np.testing.assert_allclose(np.array(json.loads(result.stdout)), trace.lr, rtol=1e-12, atol=0)

@@ -31,8 +31,28 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert ci.index("torch==2.13.0") < ci.index(test_command)
 
 
-def test_python_example_runs() -> None:
-    example = next(code for lang, code in BLOCKS if lang == "python")
+def _run(example: str) -> dict:
     namespace: dict = {}
-    exec(compile(example, "README.md", "exec"), namespace)  # our own documentation, not user input
-    assert namespace["trace"].lr.shape == (501, 2)
+    code = "\n".join(line for line in example.splitlines() if not line.startswith("%"))  # IPython magics
+    exec(compile(code, "README.md", "exec"), namespace)  # our own documentation, not user input
+    return namespace
+
+
+def test_core_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and "simulate(" in code)
+    assert _run(example)["trace"].lr.shape == (501, 2)
+
+
+def test_explorer_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and "explore(" in code)
+    assert len(example.strip().splitlines()) <= 5
+    explorer = _run(example)["explorer"]
+    try:
+        assert explorer.status == "" and explorer.trace.scheduler == "OneCycleLR"
+    finally:
+        explorer.close()
+
+
+def test_readme_screenshot_exists() -> None:
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
+        assert (ROOT / image).exists(), image

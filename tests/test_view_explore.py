@@ -31,8 +31,11 @@ def _assert_unchanged(before, after) -> None:
     assert opt_a["state"].keys() == opt_b["state"].keys()
     for index, state in opt_a["state"].items():
         for key, value in state.items():
-            assert torch.equal(value, opt_b["state"][index][key]) if isinstance(value, torch.Tensor) else (
-                value == opt_b["state"][index][key])
+            assert (
+                torch.equal(value, opt_b["state"][index][key])
+                if isinstance(value, torch.Tensor)
+                else (value == opt_b["state"][index][key])
+            )
     if sched_a is not None:
         assert set(sched_a) == set(sched_b)
         for key in sched_a:
@@ -61,8 +64,9 @@ def _trained(optimizer, model, scheduler=None, steps=3) -> None:
 def test_explore_starts_from_the_users_adamw_and_one_cycle(explorers) -> None:
     model = _model()
     backbone, head = list(model[0].parameters()), list(model[3].parameters())
-    optimizer = torch.optim.AdamW([{"params": backbone, "lr": 1e-4}, {"params": head}], lr=1e-3,
-                                  weight_decay=0.05, betas=(0.85, 0.99))
+    optimizer = torch.optim.AdamW(
+        [{"params": backbone, "lr": 1e-4}, {"params": head}], lr=1e-3, weight_decay=0.05, betas=(0.85, 0.99)
+    )
     scheduler = S.OneCycleLR(optimizer, max_lr=[1e-3, 1e-2], epochs=4, steps_per_epoch=25, pct_start=0.25)
     _trained(optimizer, model, scheduler)
     before = _snapshot(model, optimizer, scheduler)
@@ -86,17 +90,45 @@ def test_explore_starts_from_the_users_adamw_and_one_cycle(explorers) -> None:
     _assert_unchanged(before, _snapshot(model, optimizer, scheduler))
 
 
-@pytest.mark.parametrize("make_scheduler,expected", [
-    (lambda o: S.CosineAnnealingLR(o, T_max=40, eta_min=1e-4), ("CosineAnnealingLR", {"T_max": 40, "eta_min": 1e-4})),
-    (lambda o: S.MultiStepLR(o, milestones=[30, 10], gamma=0.5), ("MultiStepLR", {"milestones": [10, 30], "gamma": 0.5})),
-    (lambda o: S.CyclicLR(o, 1e-3, 1e-2, step_size_up=8, step_size_down=4, mode="triangular2"),
-     ("CyclicLR", {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 8, "step_size_down": 4, "mode": "triangular2"})),
-    (lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5), S.ExponentialLR(o, gamma=0.9)],
-                              milestones=[5]),
-     ("SequentialLR", {"schedulers": [("LinearLR", {"start_factor": 0.1, "total_iters": 5}),
-                                      ("ExponentialLR", {"gamma": 0.9})], "milestones": [5]})),
-    (lambda o: S.ReduceLROnPlateau(o, patience=4, factor=0.5), ("ReduceLROnPlateau", {"patience": 4, "factor": 0.5})),
-])
+@pytest.mark.parametrize(
+    "make_scheduler,expected",
+    [
+        (
+            lambda o: S.CosineAnnealingLR(o, T_max=40, eta_min=1e-4),
+            ("CosineAnnealingLR", {"T_max": 40, "eta_min": 1e-4}),
+        ),
+        (
+            lambda o: S.MultiStepLR(o, milestones=[30, 10], gamma=0.5),
+            ("MultiStepLR", {"milestones": [10, 30], "gamma": 0.5}),
+        ),
+        (
+            lambda o: S.CyclicLR(o, 1e-3, 1e-2, step_size_up=8, step_size_down=4, mode="triangular2"),
+            (
+                "CyclicLR",
+                {"base_lr": 1e-3, "max_lr": 1e-2, "step_size_up": 8, "step_size_down": 4, "mode": "triangular2"},
+            ),
+        ),
+        (
+            lambda o: S.SequentialLR(
+                o, [S.LinearLR(o, start_factor=0.1, total_iters=5), S.ExponentialLR(o, gamma=0.9)], milestones=[5]
+            ),
+            (
+                "SequentialLR",
+                {
+                    "schedulers": [
+                        ("LinearLR", {"start_factor": 0.1, "total_iters": 5}),
+                        ("ExponentialLR", {"gamma": 0.9}),
+                    ],
+                    "milestones": [5],
+                },
+            ),
+        ),
+        (
+            lambda o: S.ReduceLROnPlateau(o, patience=4, factor=0.5),
+            ("ReduceLROnPlateau", {"patience": 4, "factor": 0.5}),
+        ),
+    ],
+)
 def test_explore_reads_the_schedulers_arguments(make_scheduler, expected) -> None:
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

@@ -10,8 +10,17 @@ from lr_widgets import simulate
 from lr_widgets.view.composer import Composer
 from lr_widgets.view.controls import HyperParamControl
 
-SGD_LESSON_KEYS = ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach",
-                   "differentiable"]
+SGD_LESSON_KEYS = [
+    "params",
+    "lr",
+    "momentum",
+    "dampening",
+    "weight_decay",
+    "nesterov",
+    "maximize",
+    "foreach",
+    "differentiable",
+]
 
 
 def lr_lines(explorer):
@@ -48,8 +57,13 @@ def test_every_control_kind_drives_the_trace(explorers) -> None:
     c["scheduler.eta_min"].value = 0.001
     c["scheduler.T_max"].value = 40  # int slider
     assert explorer.status == ""
-    expected = simulate("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "CosineAnnealingLR",
-                        {"T_max": 40, "eta_min": 0.001}, steps=60)
+    expected = simulate(
+        "SGD",
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True},
+        "CosineAnnealingLR",
+        {"T_max": 40, "eta_min": 0.001},
+        steps=60,
+    )
     np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
     assert_figure_shows_trace(explorer)
 
@@ -60,8 +74,13 @@ def test_every_control_kind_drives_the_trace(explorers) -> None:
     c["scheduler"].value = "OneCycleLR"
     c["scheduler.anneal_strategy"].value = "linear"  # choice
     c["scheduler.max_lr"].value = 0.3
-    expected = simulate("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False}, "OneCycleLR",
-                        {"max_lr": 0.3, "anneal_strategy": "linear", "total_steps": 60}, steps=60)
+    expected = simulate(
+        "Adam",
+        {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False},
+        "OneCycleLR",
+        {"max_lr": 0.3, "anneal_strategy": "linear", "total_steps": 60},
+        steps=60,
+    )
     np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
     np.testing.assert_array_equal(explorer.trace.momentum, expected.momentum)
     assert explorer.plot.momentum_lines[0].get_visible()
@@ -70,8 +89,15 @@ def test_every_control_kind_drives_the_trace(explorers) -> None:
     c["scheduler"].value = "MultiStepLR"
     c["scheduler.milestones"].value = "10, 30"  # validated text
     np.testing.assert_array_equal(
-        explorer.trace.lr, simulate("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False}, "MultiStepLR",
-                                    {"milestones": [10, 30]}, steps=60).lr)
+        explorer.trace.lr,
+        simulate(
+            "Adam",
+            {"lr": 0.1, "betas": (0.8, 0.99), "foreach": False},
+            "MultiStepLR",
+            {"milestones": [10, 30]},
+            steps=60,
+        ).lr,
+    )
     assert [seg[0][0] for seg in explorer.plot.marks.get_segments()] == [10, 30]
 
     c["scheduler"].value = "LambdaLR"
@@ -119,14 +145,17 @@ def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
     assert explorer.trace.scheduler_kwargs["milestones"] == [5, 25]
 
 
-@pytest.mark.parametrize("control,value,words", [
-    ("optimizer.lr", -1.0, "lr must be greater than 0"),
-    ("optimizer.lr", "fast", "lr must be a number: got 'fast'"),
-    ("optimizer.nesterov", True, "nesterov=True unless momentum > 0"),
-    ("scheduler.T_max", 0, "T_max must be at least 1"),
-    ("steps", 10_000_000, "more than lr_widgets simulates"),
-    ("steps", 0, "steps must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "control,value,words",
+    [
+        ("optimizer.lr", -1.0, "lr must be greater than 0"),
+        ("optimizer.lr", "fast", "lr must be a number: got 'fast'"),
+        ("optimizer.nesterov", True, "nesterov=True unless momentum > 0"),
+        ("scheduler.T_max", 0, "T_max must be at least 1"),
+        ("steps", 10_000_000, "more than lr_widgets simulates"),
+        ("steps", 0, "steps must be at least 1"),
+    ],
+)
 def test_status_says_what_is_wrong(explorers, control: str, value, words: str) -> None:
     explorer = explorers()
     before = explorer.trace
@@ -152,8 +181,9 @@ def test_param_groups_are_lines_and_panel_entries(explorers) -> None:
     assert explorer.trace.group_names == ("body", "head")
     np.testing.assert_array_equal(
         explorer.trace.lr,
-        simulate("AdamW", None, "CosineAnnealingLR", {"T_max": 40}, 40,
-                 param_groups=[{"weight_decay": 0.1}, {"lr": 0.01}]).lr,
+        simulate(
+            "AdamW", None, "CosineAnnealingLR", {"T_max": 40}, 40, param_groups=[{"weight_decay": 0.1}, {"lr": 0.01}]
+        ).lr,
     )
     assert_figure_shows_trace(explorer)
     assert [line.get_label() for line in lr_lines(explorer)] == ["lr · body", "lr · head"]
@@ -181,8 +211,9 @@ def test_inspected_step_moves_cursor_and_panel(explorers) -> None:
 
 
 def test_one_cycle_momentum_rewrite_is_visible_in_the_panel(explorers) -> None:
-    explorer = explorers("SGD", "OneCycleLR", steps=50, optimizer_kwargs={"momentum": 0.9},
-                         scheduler_kwargs={"max_lr": 0.1})
+    explorer = explorers(
+        "SGD", "OneCycleLR", steps=50, optimizer_kwargs={"momentum": 0.9}, scheduler_kwargs={"max_lr": 0.1}
+    )
     explorer.controls["step"].value = 15
     assert f"momentum         {explorer.trace.momentum[15, 0]:.6g}" in explorer.panel
     assert "max_momentum" in explorer.panel and "initial_lr" in explorer.panel
@@ -203,14 +234,27 @@ def test_composer_builds_sequential_schedules(explorers) -> None:
     explorer.controls["scheduler.milestones"].value = "10, 60"
     assert explorer.status == ""
     assert [name for name, _ in explorer.trace.scheduler_kwargs["schedulers"]] == [
-        "LinearLR", "CosineAnnealingLR", "ExponentialLR"]
+        "LinearLR",
+        "CosineAnnealingLR",
+        "ExponentialLR",
+    ]
     composer.rows[2].controls["gamma"].value = 0.9
     composer.move(composer.rows[2], -1)
     assert [row.name.value for row in composer.rows] == ["LinearLR", "ExponentialLR", "CosineAnnealingLR"]
-    expected = simulate("SGD", {"lr": 0.1}, "SequentialLR", {
-        "schedulers": [("LinearLR", {"start_factor": 0.1}), ("ExponentialLR", {"gamma": 0.9}),
-                       ("CosineAnnealingLR", {})],
-        "milestones": [10, 60]}, steps=100)
+    expected = simulate(
+        "SGD",
+        {"lr": 0.1},
+        "SequentialLR",
+        {
+            "schedulers": [
+                ("LinearLR", {"start_factor": 0.1}),
+                ("ExponentialLR", {"gamma": 0.9}),
+                ("CosineAnnealingLR", {}),
+            ],
+            "milestones": [10, 60],
+        },
+        steps=100,
+    )
     np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
     composer.remove(composer.rows[1])
     explorer.controls["scheduler.milestones"].value = "25"
@@ -247,8 +291,9 @@ def test_pins_compare_and_can_be_removed(explorers) -> None:
 
 
 def test_axis_in_epochs_and_log_y(explorers) -> None:
-    explorer = explorers("SGD", "OneCycleLR", steps=60, scheduler_kwargs={"max_lr": 0.1},
-                         optimizer_kwargs={"momentum": 0.9})
+    explorer = explorers(
+        "SGD", "OneCycleLR", steps=60, scheduler_kwargs={"max_lr": 0.1}, optimizer_kwargs={"momentum": 0.9}
+    )
     explorer.controls["steps_per_epoch"].value = 10
     explorer.controls["x_axis"].value = "epochs"
     np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(61) / 10)
@@ -289,6 +334,23 @@ def test_switching_200_times_keeps_one_figure_and_close_leaves_none(explorers) -
 def test_controls_are_hyperparameter_controls_named_as_torch_names_them(explorers) -> None:
     explorer = explorers("Adam", "CyclicLR")
     names = {name for name in explorer.controls if name.startswith(("optimizer.", "scheduler."))}
-    assert {"optimizer.lr", "optimizer.betas", "optimizer.eps", "scheduler.base_lr", "scheduler.max_lr",
-            "scheduler.step_size_up", "scheduler.mode"} <= names
+    assert {
+        "optimizer.lr",
+        "optimizer.betas",
+        "optimizer.eps",
+        "scheduler.base_lr",
+        "scheduler.max_lr",
+        "scheduler.step_size_up",
+        "scheduler.mode",
+    } <= names
     assert all(isinstance(explorer.controls[name], HyperParamControl) for name in names)
+
+
+def test_code_panel_shows_the_exported_code(explorers) -> None:
+    import html
+
+    from lr_widgets.core.code import python_code
+
+    explorer = explorers("Adam", "SequentialLR", steps=50)
+    assert explorer.code() == python_code(explorer.trace)
+    assert html.escape(explorer.code()) in explorer._code.value

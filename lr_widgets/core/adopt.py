@@ -75,8 +75,10 @@ def _optimizer_settings(optimizer: torch.optim.Optimizer, spec: OptimizerSpec) -
                 overrides[key] = value
         groups.append(overrides)
     if len(optimizer.param_groups) > MAX_GROUPS:
-        notes.append(f"Your optimizer has {len(optimizer.param_groups)} param groups; the toy model shows the first "
-                     f"{MAX_GROUPS}.")
+        notes.append(
+            f"Your optimizer has {len(optimizer.param_groups)} param groups; the toy model shows the first "
+            f"{MAX_GROUPS}."
+        )
     return kwargs, groups, notes
 
 
@@ -111,8 +113,12 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
         read["min_lr"] = scheduler.min_lrs[0]
     if name == "CyclicLR":
         up = round(scheduler.total_size * scheduler.step_ratio)
-        read.update(base_lr=scheduler.base_lrs[0], max_lr=scheduler.max_lrs[0], step_size_up=up,
-                    step_size_down=round(scheduler.total_size) - up)
+        read.update(
+            base_lr=scheduler.base_lrs[0],
+            max_lr=scheduler.max_lrs[0],
+            step_size_up=up,
+            step_size_down=round(scheduler.total_size) - up,
+        )
         if scheduler._scale_fn_custom is not None:
             read["scale_fn"] = scheduler._scale_fn_custom
         if scheduler.cycle_momentum:
@@ -131,9 +137,10 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
         if scheduler.cycle_momentum:
             read.update(base_momentum=group["base_momentum"], max_momentum=group["max_momentum"])
     return {
-        key: value for key, value in read.items()
-        if key in {hp.name for hp in spec.hyperparams} and (
-            spec.hyperparam(key).required or value != spec.hyperparam(key).torch_default)
+        key: value
+        for key, value in read.items()
+        if key in {hp.name for hp in spec.hyperparams}
+        and (spec.hyperparam(key).required or value != spec.hyperparam(key).torch_default)
     }
 
 

@@ -69,8 +69,9 @@ def _scheduler_lines(name: str, kwargs: Mapping[str, Any], target: str, needs: s
         rest = {k: v for k, v in kwargs.items() if k != "schedulers"}
         first = f"[{', '.join(children)}]"
         if name == "ChainedScheduler":
-            lines.append(f"{target} = " + _call(f"lr_scheduler.{name}", first, {**rest, "optimizer": _Raw("optimizer")},
-                                               needs))
+            lines.append(
+                f"{target} = " + _call(f"lr_scheduler.{name}", first, {**rest, "optimizer": _Raw("optimizer")}, needs)
+            )
         else:
             lines.append(f"{target} = " + _call(f"lr_scheduler.{name}", "optimizer, " + first, rest, needs))
         return lines
@@ -132,7 +133,8 @@ def python_code(trace: Trace) -> str:
         body.append('    lrs.append([group["lr"] for group in optimizer.param_groups])')
     sections = [
         ["import math"] if "math" in needs else [],
-        ["import torch", "from torch import nn"] + (["from torch.optim import lr_scheduler"] if trace.scheduler else []),
+        ["import torch", "from torch import nn"]
+        + (["from torch.optim import lr_scheduler"] if trace.scheduler else []),
         ["from lr_widgets import synthetic_metric"] if "lr_widgets" in needs else [],
     ]
     head = "\n\n".join("\n".join(section) for section in sections if section)

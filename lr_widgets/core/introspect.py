@@ -16,9 +16,7 @@ from torch import nn
 __all__ = ["TensorInfo", "ParamInfo", "param_names", "param_groups_summary", "state_summary", "Names"]
 
 #: What names parameters: a model, ``model.named_parameters()``, or a dict either way round.
-Names = (
-    nn.Module | Mapping[str, torch.Tensor] | Mapping[torch.Tensor, str] | Iterable[tuple[str, torch.Tensor]] | None
-)
+Names = nn.Module | Mapping[str, torch.Tensor] | Mapping[torch.Tensor, str] | Iterable[tuple[str, torch.Tensor]] | None
 
 
 @dataclass(frozen=True)

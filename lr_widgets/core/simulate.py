@@ -135,8 +135,12 @@ class Trace:
         with open(path, "w", encoding="utf-8") as out:
             out.write(",".join(header) + "\n")
             for row in table:
-                out.write(",".join("" if np.isnan(v) else (str(int(v)) if i == 0 else repr(float(v)))
-                                   for i, v in enumerate(row)) + "\n")
+                out.write(
+                    ",".join(
+                        "" if np.isnan(v) else (str(int(v)) if i == 0 else repr(float(v))) for i, v in enumerate(row)
+                    )
+                    + "\n"
+                )
 
 
 @dataclass

@@ -28,8 +28,12 @@ def _normalized(value: Any) -> list[tuple[str, dict[str, Any]]] | None:
     for child in value:
         if isinstance(child, str):
             child = (child, {})
-        if not (isinstance(child, (list, tuple)) and len(child) == 2 and child[0] in child_choices()
-                and isinstance(child[1], dict)):
+        if not (
+            isinstance(child, (list, tuple))
+            and len(child) == 2
+            and child[0] in child_choices()
+            and isinstance(child[1], dict)
+        ):
             return None
         children.append((child[0], dict(child[1])))
     return children
@@ -101,12 +105,17 @@ class Composer(widgets.VBox):
         self.holding = False
         self.rows: list[_Child] = []
         self._rows_box = widgets.VBox()
-        self._new_child = widgets.Dropdown(options=child_choices(), value="CosineAnnealingLR",
-                                           layout=widgets.Layout(width="220px"))
+        self._new_child = widgets.Dropdown(
+            options=child_choices(), value="CosineAnnealingLR", layout=widgets.Layout(width="220px")
+        )
         add = widgets.Button(description="add", icon="plus", layout=widgets.Layout(width="70px"))
         add.on_click(lambda _: self.add(self._new_child.value))
-        preset = widgets.Button(description="warmup + main", icon="magic", layout=widgets.Layout(width="140px"),
-                                tooltip="a LinearLR warmup into the chosen scheduler")
+        preset = widgets.Button(
+            description="warmup + main",
+            icon="magic",
+            layout=widgets.Layout(width="140px"),
+            tooltip="a LinearLR warmup into the chosen scheduler",
+        )
         preset.on_click(lambda _: self.warmup_then(self._new_child.value))
         super().__init__([self._rows_box, widgets.HBox([self._new_child, add, preset])])
         children = _normalized(value) or []

@@ -143,7 +143,12 @@ class HyperParamControl(widgets.HBox):
     # -- building ---------------------------------------------------------------------
     def _build(self, value: Any) -> list[widgets.Widget]:
         hp = self.hp
-        self._choices = tuple(hp.choices) if hp.kind == "choice" else (None, False, True) if hp.optional else ()
+        if hp.kind == "choice":
+            self._choices: tuple[Any, ...] = tuple(hp.choices)
+        elif hp.kind == "bool" and hp.optional:  # None lets torch decide (foreach, fused)
+            self._choices = (None, False, True)
+        else:
+            self._choices = ()
         if self._choices:
             options = [(text_of(choice), choice) for choice in self._choices]
             dropdown = widgets.Dropdown(options=options, layout=widgets.Layout(width="160px"))
@@ -158,8 +163,14 @@ class HyperParamControl(widgets.HBox):
         if hp.kind == "pair" and hp.bounds is not None and _all_finite(hp.default):
             low, high = hp.bounds
             self._pair = [
-                widgets.FloatSlider(min=low, max=high, step=(high - low) / _SLIDER_POSITIONS, readout_format=".4f",
-                                    continuous_update=False, layout=widgets.Layout(width="150px"))
+                widgets.FloatSlider(
+                    min=low,
+                    max=high,
+                    step=(high - low) / _SLIDER_POSITIONS,
+                    readout_format=".4f",
+                    continuous_update=False,
+                    layout=widgets.Layout(width="150px"),
+                )
                 for _ in range(hp.length or 2)
             ]
             for slider in self._pair:

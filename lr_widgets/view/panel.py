@@ -75,7 +75,16 @@ class Panel(widgets.HTML):
     """The panel widget: :func:`panel_text` in a monospace block."""
 
     def __init__(self) -> None:
-        super().__init__(layout=widgets.Layout(width="430px", max_height="520px", overflow="auto"))
+        super().__init__(
+            layout=widgets.Layout(
+                width="640px",
+                max_height="480px",
+                overflow="auto",
+                border="1px solid #e0e0e0",
+                padding="4px",
+                margin="8px 0 0 0",
+            )
+        )
         self.text = ""
 
     def show(self, text: str) -> None:

@@ -45,7 +45,7 @@ class SchedulePlot:
         Size of the figure in inches.
     """
 
-    def __init__(self, figsize: tuple[float, float] = (7.0, 4.0)) -> None:
+    def __init__(self, figsize: tuple[float, float] = (6.4, 4.0)) -> None:
         with plt.ioff():  # shown inside the Explorer, never on its own
             self.figure: Figure = plt.figure(figsize=figsize)
         self.ax = self.figure.add_subplot()
@@ -54,21 +54,28 @@ class SchedulePlot:
         self.ax.patch.set_visible(False)
         self.ax.set_ylabel("learning rate")
         self.ax.grid(True, alpha=0.3)
-        self.lr_lines: list[Line2D] = [
-            self.ax.plot([], [], color=color, linewidth=2)[0] for color in _GROUP_COLORS
-        ]
+        self.lr_lines: list[Line2D] = [self.ax.plot([], [], color=color, linewidth=2)[0] for color in _GROUP_COLORS]
         self.momentum_lines: list[Line2D] = [
             self.right.plot([], [], color=_MOMENTUM_COLOR, linestyle="--", linewidth=1.2, alpha=0.8)[0]
             for _ in _GROUP_COLORS
         ]
         (self.metric_line,) = self.right.plot([], [], color=_METRIC_COLOR, linewidth=1, alpha=0.8)
-        self.marks = LineCollection([], colors="0.55", linestyles=":", linewidths=1,
-                                    transform=self.ax.get_xaxis_transform())
+        self.marks = LineCollection(
+            [], colors="0.55", linestyles=":", linewidths=1, transform=self.ax.get_xaxis_transform()
+        )
         self.ax.add_collection(self.marks)
         self.cursor = self.ax.axvline(0, color="0.2", linewidth=1)
-        self.readout = self.ax.text(0.99, 0.98, "", transform=self.ax.transAxes, ha="right", va="top",
-                                    fontsize="small", family="monospace",
-                                    bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"))
+        self.readout = self.ax.text(
+            0.99,
+            0.98,
+            "",
+            transform=self.ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize="small",
+            family="monospace",
+            bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
+        )
         self.pin_lines: list[tuple[Pin, list[Line2D]]] = []
         self.trace: Trace | None = None
         self.x = np.zeros(1)
@@ -77,8 +84,9 @@ class SchedulePlot:
         self.figure.tight_layout()
 
     # -- updating -----------------------------------------------------------------------
-    def update(self, trace: Trace, marks: Sequence[Mark] = (), *, steps_per_epoch: int = 1,
-               in_epochs: bool = False) -> None:
+    def update(
+        self, trace: Trace, marks: Sequence[Mark] = (), *, steps_per_epoch: int = 1, in_epochs: bool = False
+    ) -> None:
         """Show ``trace``: set the data of the existing lines, rescale, redraw when idle."""
         self.trace, self.steps_per_epoch, self.in_epochs = trace, steps_per_epoch, in_epochs
         self.x = x_values(trace.steps, steps_per_epoch, in_epochs)
@@ -95,8 +103,10 @@ class SchedulePlot:
         for g, line in enumerate(self.momentum_lines):
             if show_momentum and g < n_groups:
                 line.set_data(self.x, trace.momentum[:, g])  # type: ignore[index]
-                line.set_label(("momentum" if _has_key(trace, "momentum") else "beta1")
-                               + (f" · {trace.group_names[g]}" if n_groups > 1 else ""))
+                line.set_label(
+                    ("momentum" if _has_key(trace, "momentum") else "beta1")
+                    + (f" · {trace.group_names[g]}" if n_groups > 1 else "")
+                )
                 line.set_visible(True)
             else:
                 line.set_data([], [])
@@ -135,8 +145,14 @@ class SchedulePlot:
                 continue
             color = f"C{(index + 4) % 10}"
             lines = [
-                self.ax.plot(np.arange(pin.trace.steps + 1), pin.trace.lr[:, g], color=color, alpha=0.45,
-                             linewidth=1.5, label=f"pinned: {pin.label}" if g == 0 else None)[0]
+                self.ax.plot(
+                    np.arange(pin.trace.steps + 1),
+                    pin.trace.lr[:, g],
+                    color=color,
+                    alpha=0.45,
+                    linewidth=1.5,
+                    label=f"pinned: {pin.label}" if g == 0 else None,
+                )[0]
                 for g in range(pin.trace.lr.shape[1])
             ]
             self.pin_lines.append((pin, lines))
@@ -168,8 +184,9 @@ class SchedulePlot:
             prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
             lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
         if self.trace.momentum is not None:
-            lines.append(f"{'momentum' if _has_key(self.trace, 'momentum') else 'beta1'} = "
-                         f"{self.trace.momentum[step, 0]:.4g}")
+            lines.append(
+                f"{'momentum' if _has_key(self.trace, 'momentum') else 'beta1'} = {self.trace.momentum[step, 0]:.4g}"
+            )
         if self.trace.metric is not None and step > 0:
             lines.append(f"metric = {self.trace.metric[step - 1]:.4g}")
         self.readout.set_text("\n".join(lines))
@@ -190,14 +207,23 @@ class SchedulePlot:
             self.ax.set_xlim(self.x[0], self.x[-1] if len(self.x) > 1 else 1)
 
     def _legend(self) -> None:
-        handles = [h for h in (*self.lr_lines, *self.momentum_lines[:1], self.metric_line)
-                   if h.get_visible() and len(h.get_xdata())]
+        handles = [
+            h
+            for h in (*self.lr_lines, *self.momentum_lines[:1], self.metric_line)
+            if h.get_visible() and len(h.get_xdata())
+        ]
         handles += [lines[0] for _, lines in self.pin_lines]
         if len(self.marks.get_segments()):
             handles.append(self.marks)
-        self.ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper center",
-                       fontsize="small", ncols=min(len(handles), 3) or 1, framealpha=0.85,
-                       bbox_to_anchor=(0.5, -0.16))
+        self.ax.legend(
+            handles=handles,
+            labels=[h.get_label() for h in handles],
+            loc="upper center",
+            fontsize="small",
+            ncols=min(len(handles), 3) or 1,
+            framealpha=0.85,
+            bbox_to_anchor=(0.5, -0.16),
+        )
         self.figure.tight_layout()
 
     def redraw(self) -> None:
