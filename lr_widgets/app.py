@@ -11,7 +11,6 @@ import html
 import io
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ from .core.errors import LrWidgetsError
 from .core.marks import schedule_marks
 from .core.simulate import Trace, replay, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
-from .core.toy import GROUP_LAYERS, MAX_GROUPS
+from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
 from .view.composer import Composer
-from .view.controls import HyperParamControl, widget_for
+from .view.controls import HyperParamControl, raised, widget_for
 from .view.panel import Panel, panel_text
 from .view.plot import Pin, SchedulePlot
 
@@ -59,6 +58,9 @@ class Explorer(widgets.VBox):
         The metric fed to ReduceLROnPlateau: a built-in curve's name or one value per step.
     steps_per_epoch
         For the x axis in epochs.
+    parameters
+        Named parameters per param group (``explore`` passes your optimizer's): the panel then
+        shows the state of *copies* of them, trained step by step, instead of the toy model's.
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class Explorer(widgets.VBox):
         param_groups: Sequence[Mapping[str, Any]] | None = None,
         metric: Any = "loss",
         steps_per_epoch: int = 1,
+        parameters: NamedGroups | None = None,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
         optimizer_spec(optimizer)  # unknown names fail here, with the core's message
@@ -84,6 +87,7 @@ class Explorer(widgets.VBox):
         groups = [dict(group) for group in (param_groups or [{}])]
         self._group_overrides: list[dict[str, Any]] = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
         self.metric = metric
+        self._parameters = parameters
         self.trace: Trace | None = None
         self.status = ""
         self.pins: list[Pin] = []
@@ -116,13 +120,8 @@ class Explorer(widgets.VBox):
         else:
             self._status.value = f"<span style='color:#555'>{html.escape(message)}</span>"
 
-    @contextmanager
     def _programmatic(self) -> Iterator[None]:
-        self._quiet, before = True, self._quiet
-        try:
-            yield
-        finally:
-            self._quiet = before
+        return raised(self, "_quiet")
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self, optimizer: str, scheduler: str | None, steps: int, n_groups: int, steps_per_epoch: int) -> None:
@@ -435,10 +434,19 @@ class Explorer(widgets.VBox):
         if self.trace is None:
             return
         step = self.controls["step"].value
-        at = replay(self.trace, step)
+        at = replay(self.trace, step, parameters=self._own_parameters())
         self._panel.show(panel_text(at, self.trace.group_names))
         self.plot.set_cursor(step)
         self._render_static()
+
+    def _own_parameters(self) -> NamedGroups | None:
+        """The user's parameters, where they fit the groups and the optimizer on screen."""
+        parameters = self._parameters
+        if not parameters or self.trace is None or len(parameters) != len(self.trace.param_groups):
+            return None
+        if optimizer_spec(self.trace.optimizer).sparse_gradients:
+            return None  # SparseAdam needs sparse gradients: the toy embeddings have them
+        return parameters
 
     def _on_click(self, event: Any) -> None:
         if event.inaxes is None or event.xdata is None:
@@ -582,6 +590,7 @@ def explore(
         optimizer_kwargs=settings.optimizer_kwargs,
         scheduler_kwargs=settings.scheduler_kwargs,
         param_groups=settings.param_groups,
+        parameters=settings.parameters,
     )
     if settings.notes:
         explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))

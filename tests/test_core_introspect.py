@@ -8,20 +8,10 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch_reference import SGD_LESSON_KEYS
 
 from lr_widgets import ParamInfo, TensorInfo, optimizer_specs, param_groups_summary, replay, simulate, state_summary
 
-SGD_LESSON_KEYS = [
-    "params",
-    "lr",
-    "momentum",
-    "dampening",
-    "weight_decay",
-    "nesterov",
-    "maximize",
-    "foreach",
-    "differentiable",
-]
 # State entries whose shape is not the parameter's, as torch keeps them.
 NOT_PARAMETER_SHAPED = {
     ("Adafactor", "row_var"),

@@ -164,3 +164,21 @@ def test_explore_without_arguments_is_the_default_app() -> None:
         np.testing.assert_array_equal(explorer.trace.lr, simulate().lr)
     finally:
         explorer.close()
+
+
+def test_the_panel_shows_the_users_parameters_by_name() -> None:
+    model = _model()
+    optimizer = torch.optim.Adam([{"params": model[0].parameters()}, {"params": model[3].parameters(), "lr": 1e-2}])
+    before = _snapshot(model, optimizer, None)
+    explorer = explore(optimizer, model=model, steps=20)
+    try:
+        explorer.controls["step"].value = 3
+        panel = explorer.panel
+        assert "0.weight (4, 1, 3, 3)" in panel and "3.weight (10, 144)" in panel
+        assert "exp_avg_sq       float32 (10, 144)" in panel
+        assert "step             tensor(3, float32)" in panel
+        explorer.controls["groups"].value = 3  # no longer the user's split: the toy model stands in
+        assert "input.weight (8, 4)" in explorer.panel
+    finally:
+        explorer.close()
+    _assert_unchanged(before, _snapshot(model, optimizer, None))

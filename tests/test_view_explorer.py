@@ -5,22 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
+from torch_reference import SGD_LESSON_KEYS
 
 from lr_widgets import simulate
 from lr_widgets.view.composer import Composer
 from lr_widgets.view.controls import HyperParamControl
-
-SGD_LESSON_KEYS = [
-    "params",
-    "lr",
-    "momentum",
-    "dampening",
-    "weight_decay",
-    "nesterov",
-    "maximize",
-    "foreach",
-    "differentiable",
-]
 
 
 def lr_lines(explorer):

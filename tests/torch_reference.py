@@ -17,6 +17,19 @@ import torch
 from torch.optim import lr_scheduler as S
 
 STEPS = 60
+
+#: The keys of an SGD param group, as the lesson lists them (torch may add more after these).
+SGD_LESSON_KEYS = [
+    "params",
+    "lr",
+    "momentum",
+    "dampening",
+    "weight_decay",
+    "nesterov",
+    "maximize",
+    "foreach",
+    "differentiable",
+]
 GROUP_LRS = (0.01, 0.03)
 
 #: Optimizer arguments that make momentum visible where an optimizer has it.

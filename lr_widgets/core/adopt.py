@@ -15,8 +15,9 @@ from typing import Any
 import torch
 
 from .errors import UnknownNameError
+from .introspect import param_names
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_specs, scheduler_specs
-from .toy import MAX_GROUPS
+from .toy import MAX_GROUPS, NamedGroups
 
 __all__ = ["Adopted", "adopt"]
 
@@ -34,6 +35,8 @@ class Adopted:
     scheduler_kwargs: dict[str, Any]
     steps: int
     notes: list[str] = field(default_factory=list)
+    #: The user's parameters, named, per param group (the Explorer replays copies of them).
+    parameters: NamedGroups = field(default_factory=list)
 
 
 def _spec_of(obj: Any, registry: dict[str, Any], what: str) -> Any:
@@ -154,12 +157,14 @@ def adopt(optimizer: torch.optim.Optimizer, scheduler: Any = None, *, model: Any
     scheduler
         Its scheduler, or ``None``.
     model
-        Accepted for symmetry with ``explore``; parameter names come from it there.
+        The model the parameters belong to, to name them (else torch's ``param_names``, else by position).
     """
     spec = _spec_of(optimizer, optimizer_specs(), "optimizer")
     optimizer_kwargs, groups, notes = _optimizer_settings(optimizer, spec)
+    names = param_names(optimizer, model)
+    parameters = [[(names[id(p)], p) for p in group["params"]] for group in optimizer.param_groups[:MAX_GROUPS]]
     if scheduler is None:
-        return Adopted(spec.name, optimizer_kwargs, groups, None, {}, 100, notes)
+        return Adopted(spec.name, optimizer_kwargs, groups, None, {}, 100, notes, parameters)
     scheduler_spec_ = _spec_of(scheduler, scheduler_specs(), "scheduler")
     scheduler_kwargs = _scheduler_settings(scheduler, scheduler_spec_)
     steps = 100
@@ -168,4 +173,6 @@ def adopt(optimizer: torch.optim.Optimizer, scheduler: Any = None, *, model: Any
             steps = scheduler_kwargs[key]
     if scheduler_spec_.name == "OneCycleLR" and "total_steps" not in scheduler_kwargs:
         steps = scheduler.total_steps
-    return Adopted(spec.name, optimizer_kwargs, groups, scheduler_spec_.name, scheduler_kwargs, steps, notes)
+    return Adopted(
+        spec.name, optimizer_kwargs, groups, scheduler_spec_.name, scheduler_kwargs, steps, notes, parameters
+    )

@@ -36,7 +36,7 @@ from .errors import (
     TorchRefusedError,
 )
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
-from .toy import ToyProblem, toy_problem
+from .toy import NamedGroups, ToyProblem, copied_problem, toy_problem
 
 __all__ = ["Trace", "Replay", "simulate", "replay", "synthetic_metric", "SYNTHETIC_METRICS"]
 
@@ -145,22 +145,19 @@ class Trace:
 
 @dataclass
 class Replay:
-    """A real torch optimizer and scheduler, trained on the toy problem up to ``step``.
+    """A real torch optimizer and scheduler, trained up to ``step`` on the toy problem or on copies of yours.
 
-    ``names`` maps each parameter to its name in ``model``, for
-    :func:`~lr_widgets.core.introspect.param_groups_summary`.
+    ``names`` maps each trained parameter to its name, for
+    :func:`~lr_widgets.core.introspect.param_groups_summary` and ``state_summary``.
     """
 
     optimizer: torch.optim.Optimizer
     scheduler: Any
-    model: torch.nn.Module
+    model: torch.nn.Module | None
     step: int
     group_names: tuple[str, ...]
     left_out: tuple[str, ...]
-
-    @property
-    def names(self) -> torch.nn.Module:
-        return self.model
+    names: dict[torch.Tensor, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------
@@ -352,10 +349,13 @@ def _no_loss() -> torch.Tensor:
 class _Run:
     """The optimizer and scheduler of a setup, on a fresh toy problem."""
 
-    def __init__(self, setup: _Setup) -> None:
+    def __init__(self, setup: _Setup, parameters: NamedGroups | None = None) -> None:
         self.setup = setup
         spec = setup.optimizer
-        self.toy: ToyProblem = toy_problem(len(setup.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
+        if parameters is not None:
+            self.toy: ToyProblem = copied_problem(parameters, only_2d=spec.only_2d)
+        else:
+            self.toy = toy_problem(len(setup.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
         groups = []
         for members, overrides in zip(self.toy.groups, setup.param_groups):
             if not members:
@@ -497,15 +497,26 @@ def simulate(
     )
 
 
-def replay(trace: Trace, step: int) -> Replay:
-    """The real optimizer and scheduler of ``trace``, trained on the toy problem for ``step`` steps.
+def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) -> Replay:
+    """The real optimizer and scheduler of ``trace``, trained for ``step`` steps.
 
     Each step is a real training step (forward, backward, ``optimizer.step()``,
     ``scheduler.step()``) on seeded data, so ``optimizer.state`` holds what torch
     keeps there at that step. At step 0 nothing has run and the state is empty.
+
+    Parameters
+    ----------
+    parameters
+        Named parameters per param group, e.g. those of your own optimizer: the replay
+        then trains *copies* of them (on a quadratic loss), so the state has their names
+        and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= trace.steps:
         raise RunLengthError(f"step must be a whole number from 0 to {trace.steps}: got {step!r}", "step")
+    if parameters is not None and len(parameters) != len(trace.param_groups):
+        raise IncompatibleError(
+            f"the trace has {len(trace.param_groups)} param groups but {len(parameters)} were given", "param_groups"
+        )
     setup = _setup(
         trace.optimizer,
         trace.optimizer_kwargs,
@@ -516,7 +527,8 @@ def replay(trace: Trace, step: int) -> Replay:
         trace.metric,
     )
     with _recording_warnings():
-        run = _Run(setup)
+        run = _Run(setup, parameters)
         for _ in range(int(step)):
             run.advance(train=True)
-    return Replay(run.optimizer, run.scheduler, run.toy.model, int(step), run.toy.group_names, run.toy.left_out)
+    toy = run.toy
+    return Replay(run.optimizer, run.scheduler, toy.model, int(step), toy.group_names, toy.left_out, toy.names)

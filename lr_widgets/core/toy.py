@@ -16,7 +16,7 @@ from torch import nn
 
 from .errors import IncompatibleError
 
-__all__ = ["ToyProblem", "toy_problem", "GROUP_LAYERS", "MAX_GROUPS"]
+__all__ = ["ToyProblem", "toy_problem", "copied_problem", "NamedGroups", "GROUP_LAYERS", "MAX_GROUPS"]
 
 #: The layers in each param group, by number of groups.
 GROUP_LAYERS: dict[int, dict[str, tuple[str, ...]]] = {
@@ -46,7 +46,12 @@ class ToyProblem:
         Computes the loss on the fixed data (no backward).
     """
 
-    model: nn.Module
+    @property
+    def names(self) -> dict[torch.Tensor, str]:
+        """Each trained parameter's name."""
+        return {parameter: name for members in self.groups for name, parameter in members}
+
+    model: nn.Module | None
     groups: list[list[tuple[str, torch.Tensor]]]
     group_names: tuple[str, ...]
     left_out: tuple[str, ...]
@@ -122,3 +127,31 @@ def toy_problem(n_groups: int = 1, *, sparse: bool = False, only_2d: bool = Fals
                 members.append((name, parameter))
         groups.append(members)
     return ToyProblem(model, groups, tuple(GROUP_LAYERS[n_groups]), tuple(left_out), loss)
+
+
+#: Named parameters per param group: ``[[("layer.weight", tensor), ...], ...]``.
+NamedGroups = list[list[tuple[str, torch.Tensor]]]
+
+
+def copied_problem(groups: NamedGroups, *, only_2d: bool = False) -> ToyProblem:
+    """A problem on copies of someone's own parameters, so the state has *their* names and shapes.
+
+    The parameters are cloned (the originals are never touched) and trained on a
+    simple quadratic loss, ``sum((p - 1)**2) / 2``, whose gradients are never zero.
+    """
+    copies: NamedGroups = []
+    left_out = []
+    for members in groups:
+        kept = []
+        for name, parameter in members:
+            if only_2d and parameter.ndim != 2:
+                left_out.append(name)
+                continue
+            kept.append((name, parameter.detach().clone().requires_grad_(True)))
+        copies.append(kept)
+
+    def loss() -> torch.Tensor:
+        return sum(((p - 1) ** 2).sum() / 2 for members in copies for _, p in members)  # type: ignore[return-value]
+
+    names = tuple(f"group {g}" for g in range(len(copies))) if len(copies) > 1 else ("all",)
+    return ToyProblem(None, copies, names, tuple(left_out), loss)

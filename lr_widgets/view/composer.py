@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
 from ..core.specs import scheduler_spec, scheduler_specs
-from .controls import HyperParamControl, widget_for
+from .controls import HyperParamControl, raised, widget_for
 
 __all__ = ["Composer", "child_choices"]
 
@@ -124,13 +123,8 @@ class Composer(widgets.VBox):
             self.value = self._rows_value()
         self.observe(self._value_set, "value")
 
-    @contextmanager
     def _hold(self) -> Iterator[None]:
-        self.holding, before = True, self.holding
-        try:
-            yield
-        finally:
-            self.holding = before
+        return raised(self, "holding")
 
     def _rows_value(self) -> list[tuple[str, dict[str, Any]]]:
         return [(row.name.value, dict(row.user)) for row in self.rows]

@@ -20,10 +20,21 @@ import traitlets
 from ..core.expressions import Formula
 from ..core.specs import MISSING, HyperParam
 
-__all__ = ["HyperParamControl", "widget_for", "slider_range", "value_from_text", "text_of", "LABEL_WIDTH"]
+__all__ = ["HyperParamControl", "widget_for", "slider_range", "value_from_text", "text_of", "raised", "LABEL_WIDTH"]
 
 LABEL_WIDTH = "120px"
 _SLIDER_POSITIONS = 400
+
+
+@contextmanager
+def raised(owner: Any, flag: str) -> Iterator[None]:
+    """Set ``owner.<flag>`` while the block runs: changes made then are ours, not the user's."""
+    before = getattr(owner, flag)
+    setattr(owner, flag, True)
+    try:
+        yield
+    finally:
+        setattr(owner, flag, before)
 
 
 def _finite_number(value: Any) -> bool:
@@ -202,13 +213,8 @@ class HyperParamControl(widgets.HBox):
         self._fit_slider(self.value)
 
     # -- syncing ----------------------------------------------------------------------
-    @contextmanager
     def _hold(self) -> Iterator[None]:
-        self._holding, before = True, self._holding
-        try:
-            yield
-        finally:
-            self._holding = before
+        return raised(self, "_holding")
 
     def _set(self, value: Any) -> None:
         if not self._holding:

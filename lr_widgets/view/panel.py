@@ -37,7 +37,7 @@ def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
     """What the panel shows for the optimizer and scheduler of ``replay``, as plain text."""
     optimizer, scheduler = replay.optimizer, replay.scheduler
     lines = [f"at step {replay.step}: {type(optimizer).__name__}", ""]
-    for g, group in enumerate(param_groups_summary(optimizer, replay.model)):
+    for g, group in enumerate(param_groups_summary(optimizer, replay.names)):
         name = group_names[g] if g < len(group_names) else str(g)
         lines.append(f"optimizer.param_groups[{g}]  ({name})")
         for key, value in group.items():
@@ -49,7 +49,7 @@ def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
     if replay.left_out:
         lines += [f"left out (not 2-D): {', '.join(replay.left_out)}", ""]
     lines.append("optimizer.state")
-    state = state_summary(optimizer, replay.model)
+    state = state_summary(optimizer, replay.names)
     if not any(state.values()):
         lines.append("  (empty until the first step)")
     for param, entries in state.items():
