@@ -343,3 +343,20 @@ def test_code_panel_shows_the_exported_code(explorers) -> None:
     explorer = explorers("Adam", "SequentialLR", steps=50)
     assert explorer.code() == python_code(explorer.trace)
     assert html.escape(explorer.code()) in explorer._code.value
+
+
+def test_tuple_and_optional_int_controls(explorers) -> None:
+    explorer = explorers("Muon", "CyclicLR", steps=40, scheduler_kwargs={"base_lr": 1e-3, "max_lr": 1e-2})
+    coefficients = explorer.controls["optimizer.ns_coefficients"]
+    coefficients._text.value = "3.4, -4.7, 2.0"  # typed as text
+    assert coefficients.value == (3.4, -4.7, 2.0)
+    assert explorer.trace.optimizer_kwargs["ns_coefficients"] == (3.4, -4.7, 2.0)
+    down = explorer.controls["scheduler.step_size_down"]
+    assert down.value is None
+    down._text.value = "4"
+    assert explorer.trace.scheduler_kwargs["step_size_down"] == 4
+    down._text.value = "None"
+    assert "step_size_down" in explorer.trace.scheduler_kwargs and explorer.trace.scheduler_kwargs[
+        "step_size_down"] is None
+    coefficients.value = "three numbers"
+    assert "ns_coefficients must be 3 numbers" in explorer.status
