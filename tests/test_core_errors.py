@@ -168,6 +168,12 @@ MISTAKES = [
         "OneCycleLR cycles momentum but Rprop has none",
     ),
     (
+        "per-group max_lr",
+        dict(scheduler="OneCycleLR", scheduler_kwargs={"max_lr": [0.1, -1]}, param_groups=[{}, {}]),
+        InvalidValueError,
+        "each of max_lr must be greater than 0: got -1",
+    ),
+    (
         "cyclic max below base",
         dict(scheduler="CyclicLR", scheduler_kwargs={"base_lr": 0.01, "max_lr": 0.001}),
         IncompatibleError,

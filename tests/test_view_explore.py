@@ -182,3 +182,23 @@ def test_the_panel_shows_the_users_parameters_by_name() -> None:
     finally:
         explorer.close()
     _assert_unchanged(before, _snapshot(model, optimizer, None))
+
+
+def test_per_group_max_lr_is_kept() -> None:
+    model = _model()
+    optimizer = torch.optim.AdamW([{"params": model[0].parameters()}, {"params": model[3].parameters()}])
+    scheduler = S.OneCycleLR(optimizer, max_lr=[1e-3, 1e-2], total_steps=50)
+    explorer = explore(optimizer, scheduler, model=model)
+    try:
+        assert explorer.trace.scheduler_kwargs["max_lr"] == [1e-3, 1e-2]
+        reference = torch.optim.AdamW([{"params": [torch.zeros(2, requires_grad=True)]} for _ in range(2)])
+        reference_scheduler = S.OneCycleLR(reference, max_lr=[1e-3, 1e-2], total_steps=50)
+        expected = [reference_scheduler.get_last_lr()]
+        for _ in range(50):
+            reference.step()
+            reference_scheduler.step()
+            expected.append(reference_scheduler.get_last_lr())
+        np.testing.assert_allclose(explorer.trace.lr, expected, rtol=1e-12)
+        assert explorer.controls["scheduler.max_lr"]._text.value == "0.001, 0.01"
+    finally:
+        explorer.close()

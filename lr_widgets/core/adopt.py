@@ -85,6 +85,12 @@ def _optimizer_settings(optimizer: torch.optim.Optimizer, spec: OptimizerSpec) -
     return kwargs, groups, notes
 
 
+def _per_group(values: list[Any]) -> Any:
+    """One value if every group has the same, else one per group (as torch takes them)."""
+    values = [_plain(v) for v in values]
+    return values[0] if all(v == values[0] for v in values) else values
+
+
 def _lambda(scheduler: Any) -> Any:
     lambdas = scheduler.lr_lambdas
     return lambdas[0] if all(f is lambdas[0] for f in lambdas) else list(lambdas)
@@ -113,7 +119,7 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
     if name in ("LambdaLR", "MultiplicativeLR"):
         read["lr_lambda"] = _lambda(scheduler)
     if name == "ReduceLROnPlateau":
-        read["min_lr"] = scheduler.min_lrs[0]
+        read["min_lr"] = _per_group(scheduler.min_lrs)
     if name == "CyclicLR":
         up = round(scheduler.total_size * scheduler.step_ratio)
         read.update(
@@ -125,12 +131,14 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
         if scheduler._scale_fn_custom is not None:
             read["scale_fn"] = scheduler._scale_fn_custom
         if scheduler.cycle_momentum:
-            read.update(base_momentum=scheduler.base_momentums[0], max_momentum=scheduler.max_momentums[0])
+            read.update(
+                base_momentum=_per_group(scheduler.base_momentums), max_momentum=_per_group(scheduler.max_momentums)
+            )
     if name == "OneCycleLR":
         group = groups[0]
         phases = scheduler._schedule_phases
         read.update(
-            max_lr=group["max_lr"],
+            max_lr=_per_group([g["max_lr"] for g in groups]),
             div_factor=_tidy(group["max_lr"] / group["initial_lr"]),
             final_div_factor=_tidy(group["initial_lr"] / group["min_lr"]),
             pct_start=_tidy((phases[0]["end_step"] + 1) / scheduler.total_steps),
@@ -138,7 +146,10 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
             three_phase=len(phases) == 3,
         )
         if scheduler.cycle_momentum:
-            read.update(base_momentum=group["base_momentum"], max_momentum=group["max_momentum"])
+            read.update(
+                base_momentum=_per_group([g["base_momentum"] for g in groups]),
+                max_momentum=_per_group([g["max_momentum"] for g in groups]),
+            )
     return {
         key: value
         for key, value in read.items()

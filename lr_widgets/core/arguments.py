@@ -116,6 +116,10 @@ def check_value(hp: HyperParam, value: Any) -> Any:
             return None
         raise InvalidValueError(f"{hp.name} needs a value", hp.name)
     kind = hp.kind
+    if kind == "float" and hp.per_group and isinstance(value, (list, tuple)):
+        if not value:
+            raise InvalidValueError(f"{hp.name} must be a number, or one number per param group", hp.name)
+        return [_real(hp, item, f"each of {hp.name}") for item in value]
     if kind == "float":
         return _real(hp, value, hp.name)
     if kind == "int":
@@ -273,9 +277,21 @@ def _even_milestones(n_children: int, steps: int) -> list[int]:
 def _check_together(spec: SchedulerSpec, kwargs: Mapping[str, Any]) -> None:
     """Rules torch documents across arguments but does not itself check."""
     if spec.name == "CyclicLR":
-        base, top = kwargs.get("base_lr"), kwargs.get("max_lr")
-        if isinstance(base, float) and isinstance(top, float) and top < base:
-            raise IncompatibleError(
-                f"CyclicLR's max_lr ({top:g}) must be at least its base_lr ({base:g}): the LR cycles between them",
-                "max_lr",
-            )
+        bases, tops = _each(kwargs.get("base_lr")), _each(kwargs.get("max_lr"))
+        for base, top in zip(
+            bases * len(tops) if len(bases) == 1 else bases, tops * len(bases) if len(tops) == 1 else tops
+        ):
+            if top < base:
+                raise IncompatibleError(
+                    f"CyclicLR's max_lr ({top:g}) must be at least its base_lr ({base:g}): the LR cycles between them",
+                    "max_lr",
+                )
+
+
+def _each(value: Any) -> list[float]:
+    """The numbers of a value that may be one per group."""
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, float)]
+    return []

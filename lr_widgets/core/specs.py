@@ -125,6 +125,8 @@ class HyperParam:
         The variable of a ``formula`` (``"epoch"`` or ``"x"``).
     torch_default
         The default from torch's signature, or :data:`MISSING`.
+    per_group
+        torch also accepts a list with one value per param group.
     """
 
     name: str
@@ -141,6 +143,8 @@ class HyperParam:
     length: int | None = None
     variable: str | None = None
     torch_default: Any = MISSING
+    #: torch also takes one value per param group (``max_lr=[1e-3, 1e-2]``).
+    per_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,6 +369,7 @@ def hyperparam_from_signature(cls_name: str, parameter: inspect.Parameter) -> Hy
         length=length,
         variable=known.get("variable"),
         torch_default=torch_default,
+        per_group=kind == "float" and "list[float]" in str(parameter.annotation),
     )
 
 

@@ -81,6 +81,11 @@ def value_from_text(text: str, hp: HyperParam) -> Any:
         return None
     if hp.kind in ("formula", "list"):
         return text
+    if hp.per_group and "," in stripped:
+        try:
+            return [float(part) for part in stripped.strip("()[]").split(",")]
+        except ValueError:
+            return text
     if hp.kind in ("pair", "tuple"):
         parts = [part.strip() for part in stripped.strip("()[]").split(",") if part.strip()]
         try:
