@@ -152,7 +152,9 @@ class Explorer(widgets.VBox):
         )
         self.controls["steps_per_epoch"] = widget_for(_STEPS_PER_EPOCH, steps_per_epoch)
         self.controls["x_axis"] = widgets.ToggleButtons(
-            options=["optimizer steps", "epochs"], style={"button_width": "auto"}
+            options=["optimizer steps", "epochs"],
+            value="epochs" if isinstance(steps_per_epoch, int) and steps_per_epoch > 1 else "optimizer steps",
+            style={"button_width": "auto"},
         )
         self.controls["log_y"] = widgets.ToggleButton(
             value=False, description="log y", icon="line-chart", layout=widgets.Layout(width="90px")
@@ -565,6 +567,7 @@ def explore(
     *,
     model: Any = None,
     steps: int | None = None,
+    steps_per_epoch: int = 1,
 ) -> Explorer:
     """Open the Explorer: the default app, or one that starts from your own optimizer and scheduler.
 
@@ -579,9 +582,13 @@ def explore(
         Your model, so that parameters can be named (optional).
     steps
         The number of steps to show (read from the scheduler where it says, else 100).
+    steps_per_epoch
+        Batches per epoch, for an x axis in epochs.
     """
     if optimizer is None or isinstance(optimizer, str):
-        return Explorer(optimizer or "SGD", scheduler or "CosineAnnealingLR", steps=steps or 100)
+        return Explorer(
+            optimizer or "SGD", scheduler or "CosineAnnealingLR", steps=steps or 100, steps_per_epoch=steps_per_epoch
+        )
     settings = adopt(optimizer, scheduler, model=model)
     explorer = Explorer(
         settings.optimizer,
@@ -591,6 +598,7 @@ def explore(
         scheduler_kwargs=settings.scheduler_kwargs,
         param_groups=settings.param_groups,
         parameters=settings.parameters,
+        steps_per_epoch=steps_per_epoch,
     )
     if settings.notes:
         explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))
