@@ -245,10 +245,10 @@ class Explorer(widgets.VBox):
         self.controls["optimizer"].observe(self._guard(lambda _: self._switch("optimizer")), "value")
         self.controls["scheduler"].observe(self._guard(lambda _: self._switch("scheduler")), "value")
         self.controls["steps"].observe(self._guard(lambda _: self._steps_changed()), "value")
-        self.controls["step"].observe(self._guard(lambda _: self._inspect()), "value")
+        self.controls["step"].observe(self._guard(lambda _: (self._inspect(), self._show_figure())), "value")
         self.controls["groups"].observe(self._guard(lambda _: self._groups_changed()), "value")
         for name in ("steps_per_epoch", "x_axis"):
-            self.controls[name].observe(self._guard(lambda _: self._draw()), "value")
+            self.controls[name].observe(self._guard(lambda _: (self._draw(), self._show_figure())), "value")
         self.controls["log_y"].observe(self._guard(lambda c: self._log_y(c["new"])), "value")
         self._build_hyperparams("optimizer")
         self._build_hyperparams("scheduler")
@@ -395,6 +395,7 @@ class Explorer(widgets.VBox):
             step.value = min(step.value, trace.steps)
         self._draw()
         self._inspect()
+        self._show_figure()
         self._code.value = (
             "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(python_code(trace)) + "</pre>"
         )
@@ -430,7 +431,6 @@ class Explorer(widgets.VBox):
         self.plot.set_pins(self.pins)
         self.plot.set_cursor(self.controls["step"].value)
         self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
-        self._render_static()
 
     def _inspect(self) -> None:
         if self.trace is None:
@@ -439,7 +439,6 @@ class Explorer(widgets.VBox):
         at = replay(self.trace, step, parameters=self._own_parameters())
         self._panel.show(panel_text(at, self.trace.group_names))
         self.plot.set_cursor(step)
-        self._render_static()
 
     def _own_parameters(self) -> NamedGroups | None:
         """The user's parameters, where they fit the groups and the optimizer on screen."""
@@ -457,9 +456,11 @@ class Explorer(widgets.VBox):
 
     def _log_y(self, log: bool) -> None:
         self.plot.set_log_y(log)
-        self._render_static()
+        self._show_figure()
 
-    def _render_static(self) -> None:
+    def _show_figure(self) -> None:
+        """Draw the figure once for everything that changed."""
+        self.plot.redraw()
         if self._static is not None:
             buffer = io.BytesIO()
             self.figure.savefig(buffer, format="png", dpi=80)
@@ -501,7 +502,7 @@ class Explorer(widgets.VBox):
     def _pins_changed(self) -> None:
         self._pin_choice.options = [pin.label for pin in self.pins]
         self.plot.set_pins(self.pins)
-        self._render_static()
+        self._show_figure()
 
     def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the figure as a PNG; the path is also shown in the status line."""

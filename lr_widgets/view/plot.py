@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,6 +23,26 @@ __all__ = ["SchedulePlot", "Pin", "x_values"]
 _GROUP_COLORS = ("C0", "C1", "C2")
 _MOMENTUM_COLOR = "C3"
 _METRIC_COLOR = "0.45"
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _drawing_waits(method: _Method) -> _Method:
+    """Change artists only while the figure is not being drawn.
+
+    The widget front end asks for images on a kernel subshell, so ipympl may draw the
+    figure on another thread while a control's callback changes it here; a draw in the
+    middle of a change sends a blank or half-updated image. matplotlib's Figure.draw
+    holds the figure's render lock; holding it too makes each change and each draw whole.
+    """
+
+    @wraps(method)
+    def locked(self: SchedulePlot, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,8 @@ class SchedulePlot:
     def __init__(self, figsize: tuple[float, float] = (6.4, 4.0)) -> None:
         with plt.ioff():  # shown inside the Explorer, never on its own
             self.figure: Figure = plt.figure(figsize=figsize)
+        # matplotlib's own lock around Figure.draw (a lock of ours where a version lacks it)
+        self.lock = getattr(self.figure, "_render_lock", None) or threading.RLock()
         self.ax = self.figure.add_subplot()
         self.right = self.ax.twinx()
         self.ax.set_zorder(self.right.get_zorder() + 1)  # the LR lines in front, clicks on the LR axes
@@ -84,6 +109,7 @@ class SchedulePlot:
         self.figure.tight_layout()
 
     # -- updating -----------------------------------------------------------------------
+    @_drawing_waits
     def update(
         self, trace: Trace, marks: Sequence[Mark] = (), *, steps_per_epoch: int = 1, in_epochs: bool = False
     ) -> None:
@@ -127,8 +153,8 @@ class SchedulePlot:
         self.ax.set_title(_title(trace), fontsize="medium")
         self._rescale()
         self._legend()
-        self.redraw()
 
+    @_drawing_waits
     def set_pins(self, pins: Sequence[Pin]) -> None:
         """Show exactly ``pins`` as faded lines (adding and removing only what changed)."""
         kept = []
@@ -159,7 +185,6 @@ class SchedulePlot:
         self._place_pins()
         self._rescale()
         self._legend()
-        self.redraw()
 
     def _place_pins(self) -> None:
         scale = 1 / self.steps_per_epoch if self.in_epochs else 1
@@ -167,11 +192,12 @@ class SchedulePlot:
             for g, line in enumerate(lines):
                 line.set_data(np.arange(pin.trace.steps + 1) * scale, pin.trace.lr[:, g])
 
+    @_drawing_waits
     def set_log_y(self, log: bool) -> None:
         self.ax.set_yscale("log" if log else "linear")
         self._rescale()
-        self.redraw()
 
+    @_drawing_waits
     def set_cursor(self, step: int) -> None:
         """Move the cursor to ``step`` and write the values there."""
         if self.trace is None:
@@ -190,7 +216,6 @@ class SchedulePlot:
         if self.trace.metric is not None and step > 0:
             lines.append(f"metric = {self.trace.metric[step - 1]:.4g}")
         self.readout.set_text("\n".join(lines))
-        self.redraw()
 
     def step_at(self, x: float) -> int:
         """The step nearest to the x coordinate ``x`` (for clicks)."""
@@ -227,6 +252,7 @@ class SchedulePlot:
         self.figure.tight_layout()
 
     def redraw(self) -> None:
+        """Ask for one redraw; the methods above only change artists, so a change is drawn once."""
         self.figure.canvas.draw_idle()
 
     def close(self) -> None:

@@ -1,0 +1,308 @@
+"""The real thing: JupyterLab started for real, driven in Debian's Chromium through Playwright.
+
+Without a browser (a laptop without /usr/bin/chromium) these tests skip with a message
+saying how to enable them; with CI=true they must run, so a missing browser fails.
+Screenshots of every state are saved in test-artifacts/ — look at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TOKEN = "lr-widgets-test"
+WIDGET_ERRORS = ("Error displaying widget", "model not found")
+
+
+def _requirement_missing(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: the browser tests are required)")
+    pytest.skip(f"{message}; to run these tests: apt-get install chromium, pip install -e '.[test]'")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def _quiet_settings(home: Path) -> dict[str, str]:
+    """Environment for a Jupyter server of our own: its own config, runtime and settings; no news pop-up."""
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    return dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+    )
+
+
+def _bare_figure_notebook(path: Path) -> None:
+    """One ipympl figure and one slider, nothing else: the baseline for repaint latency."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "%matplotlib widget\n"
+            "import ipywidgets as widgets\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+            "with plt.ioff():\n    fig, ax = plt.subplots(figsize=(6.4, 4))\n"
+            "x = np.arange(101)\n(line,) = ax.plot(x, np.cos(x / 20))\n"
+            "slider = widgets.FloatSlider(value=1, min=0.1, max=5, step=0.05)\n"
+            "def redraw(change):\n    line.set_ydata(np.cos(x / 20 * change['new']))\n    fig.canvas.draw_idle()\n"
+            "slider.observe(redraw, 'value')\nwidgets.VBox([slider, fig.canvas])"
+        )
+    ]
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real JupyterLab server on a free localhost port, rooted at a copy of notebooks/."""
+    if shutil.which("jupyter") is None:
+        _requirement_missing("jupyter is not installed")
+    home = tmp_path_factory.mktemp("lab")
+    root = home / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root)
+    _bare_figure_notebook(root / "bare_figure.ipynb")
+    port = _free_port()
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=None", "--expose-app-in-browser"],
+        env=_quiet_settings(home), stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        _requirement_missing(f"no browser at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _requirement_missing("playwright is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _shut_down_kernels(lab: str) -> None:
+    """End every notebook session, so that each test starts from a fresh kernel as a new user would."""
+    with urllib.request.urlopen(f"{lab}/api/sessions?token={TOKEN}", timeout=10) as answer:
+        sessions = json.load(answer)
+    for session in sessions:
+        request = urllib.request.Request(f"{lab}/api/sessions/{session['id']}?token={TOKEN}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    context = browser.new_context(viewport={"width": 1500, "height": 1400})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.console_errors = errors
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-last.png"), full_page=True)
+    (ARTIFACTS / f"{request.node.name}-console-errors.txt").write_text("\n".join(errors))
+    context.close()
+    _shut_down_kernels(lab)
+
+
+def shoot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_and_run(page, lab: str, notebook: str) -> None:
+    """Open ``notebook`` alone (a fresh workspace, so no other tab is restored) and run every cell."""
+    workspace = notebook.removesuffix(".ipynb").replace("_", "-") + f"-{time.monotonic_ns()}"
+    page.goto(f"{lab}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={TOKEN}")
+    page.wait_for_selector("#jp-main-statusbar", timeout=60_000)
+    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')",
+                           timeout=60_000)
+    page.wait_for_function(
+        f"window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.title.label === '{notebook}'",
+        timeout=30_000,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", state="attached", timeout=90_000)
+    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')",
+                           timeout=120_000)
+    page.wait_for_timeout(1500)  # the last draws
+
+
+def canvas_image(page, index: int = 0) -> str:
+    return page.evaluate(
+        "i => document.querySelectorAll('.jupyter-matplotlib-canvas-div')[i].querySelector('canvas').toDataURL()",
+        index,
+    )
+
+
+def wait_for_new_image(page, before: str, index: int = 0, seconds: float = 20) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        now = canvas_image(page, index)
+        if now != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError("the figure did not redraw")
+
+
+def control(page, name: str):
+    """The HBox of the Explorer control labelled ``name``."""
+    return page.locator(f".widget-hbox:has(> .widget-html code:text-is('{name}'))").first
+
+
+def assert_no_widget_errors(page) -> None:
+    text = page.inner_text(".jp-Notebook")
+    for error in WIDGET_ERRORS:
+        assert error not in text, error
+
+
+def test_main_notebook_renders_and_responds(lab, page) -> None:
+    open_and_run(page, lab, "lr_explorer.ipynb")
+    assert_no_widget_errors(page)
+    assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "exactly one figure"
+    assert page.locator(".jp-OutputArea .widget-dropdown select").count() >= 2
+    shoot(page, "main-1-rendered")
+
+    before = canvas_image(page)
+    handle = control(page, "lr").locator(".noUi-handle")
+    handle.focus()
+    for _ in range(10):
+        handle.press("ArrowRight")
+    wait_for_new_image(page, before)
+    shoot(page, "main-2-lr-moved")
+
+    before, panel_before = canvas_image(page), page.inner_text(".jp-OutputArea pre")
+    page.locator(".jp-OutputArea .widget-dropdown select").nth(1).select_option("StepLR")
+    wait_for_new_image(page, before)
+    page.wait_for_function("document.querySelector('.jp-OutputArea pre').innerText.includes('StepLR')")
+    assert page.inner_text(".jp-OutputArea pre") != panel_before
+    shoot(page, "main-3-steplr")
+
+    before = canvas_image(page)
+    text = control(page, "lr").locator("input[type=text]")
+    text.fill("-1")
+    text.press("Enter")
+    page.wait_for_selector("text=lr must be greater than 0", timeout=20_000)
+    assert canvas_image(page) == before, "the figure keeps the last good schedule"
+    shoot(page, "main-4-bad-value")
+    assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1
+    assert_no_widget_errors(page)
+
+
+def test_lesson_notebook_last_widget_renders(lab, page) -> None:
+    open_and_run(page, lab, "optimizers_and_schedulers.ipynb")
+    page.wait_for_function(
+        "() => { const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');"
+        " return cells[cells.length - 1].querySelector('.jupyter-matplotlib-canvas-div canvas') !== null; }",
+        timeout=60_000,
+    )
+    assert_no_widget_errors(page)
+    page.locator(".jp-Notebook .jp-Cell").last.scroll_into_view_if_needed()
+    shoot(page, "lesson-last-cell")
+
+
+_LATENCY_JS = """
+([index]) => {
+  window.__repaint = undefined;
+  const canvas = document.querySelectorAll('.jupyter-matplotlib-canvas-div')[index].querySelector('canvas');
+  const before = canvas.toDataURL();
+  document.addEventListener('keydown', () => {
+    const start = performance.now();
+    const poll = () => {
+      if (canvas.toDataURL() !== before) { window.__repaint = performance.now() - start; }
+      else if (performance.now() - start > 15000) { window.__repaint = -1; }
+      else { requestAnimationFrame(poll); }
+    };
+    requestAnimationFrame(poll);
+  }, {once: true, capture: true});
+}
+"""
+
+
+def _median_repaint(page, handle, moves: int = 20) -> float:
+    times = []
+    for i in range(moves):
+        page.evaluate(_LATENCY_JS, [0])
+        handle.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_function("window.__repaint !== undefined", timeout=20_000)
+        elapsed = page.evaluate("window.__repaint")
+        assert elapsed >= 0, "the figure did not repaint after a slider move"
+        times.append(elapsed)
+        page.wait_for_timeout(150)
+    return statistics.median(times)
+
+
+def test_repaint_latency_explorer_vs_bare_figure(lab, page) -> None:
+    open_and_run(page, lab, "bare_figure.ipynb")
+    bare_handle = page.locator(".jp-OutputArea .noUi-handle").first
+    bare_handle.focus()
+    bare = _median_repaint(page, bare_handle)
+
+    open_and_run(page, lab, "lr_explorer.ipynb")
+    handle = control(page, "lr").locator(".noUi-handle")
+    handle.focus()
+    explorer = _median_repaint(page, handle)
+    print(f"\nslider -> canvas repaint, median of 20: bare ipympl figure {bare:.0f} ms, "
+          f"Explorer (100 steps) {explorer:.0f} ms, ratio {explorer / bare:.2f}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "repaint-latency.json").write_text(
+        json.dumps({"bare_ms": bare, "explorer_ms": explorer, "ratio": explorer / bare}, indent=2)
+    )
