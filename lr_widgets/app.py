@@ -26,7 +26,7 @@ from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
 from .view.composer import Composer
 from .view.controls import HyperParamControl, raised, widget_for
 from .view.panel import Panel, panel_text
-from .view.plot import Pin, SchedulePlot
+from .view.plot import PROJECTOR, Pin, SchedulePlot
 
 __all__ = ["Explorer", "explore"]
 
@@ -61,6 +61,8 @@ class Explorer(widgets.VBox):
     parameters
         Named parameters per param group (``explore`` passes your optimizer's): the panel then
         shows the state of *copies* of them, trained step by step, instead of the toy model's.
+    projector
+        Large type, thick lines and high-contrast colours, for a projector in a classroom.
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Explorer(widgets.VBox):
         metric: Any = "loss",
         steps_per_epoch: int = 1,
         parameters: NamedGroups | None = None,
+        projector: bool = False,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
         optimizer_spec(optimizer)  # unknown names fail here, with the core's message
@@ -93,7 +96,8 @@ class Explorer(widgets.VBox):
         self.pins: list[Pin] = []
         self._quiet = False
         self._exports = 0
-        self.plot = SchedulePlot()
+        self.projector = projector
+        self.plot = SchedulePlot(PROJECTOR if projector else None)
         self.figure = self.plot.figure
         self.controls: dict[str, widgets.Widget] = {}
         self._build(optimizer, scheduler, steps, len(groups), steps_per_epoch)
@@ -221,7 +225,7 @@ class Explorer(widgets.VBox):
         save_png.on_click(self._guard(lambda _: self.export_png()))
         save_csv.on_click(self._guard(lambda _: self.export_csv()))
         self._stepping_hint = widgets.HTML()
-        self._panel = Panel()
+        self._panel = Panel(font_px=17, width="800px") if self.projector else Panel()
         center = widgets.VBox(
             layout=widgets.Layout(align_self="flex-start"),
             children=[
@@ -569,6 +573,7 @@ def explore(
     model: Any = None,
     steps: int | None = None,
     steps_per_epoch: int = 1,
+    projector: bool = False,
 ) -> Explorer:
     """Open the Explorer: the default app, or one that starts from your own optimizer and scheduler.
 
@@ -585,10 +590,16 @@ def explore(
         The number of steps to show (read from the scheduler where it says, else 100).
     steps_per_epoch
         Batches per epoch, for an x axis in epochs.
+    projector
+        Large type and high contrast, for showing it to a class.
     """
     if optimizer is None or isinstance(optimizer, str):
         return Explorer(
-            optimizer or "SGD", scheduler or "CosineAnnealingLR", steps=steps or 100, steps_per_epoch=steps_per_epoch
+            optimizer or "SGD",
+            scheduler or "CosineAnnealingLR",
+            steps=steps or 100,
+            steps_per_epoch=steps_per_epoch,
+            projector=projector,
         )
     settings = adopt(optimizer, scheduler, model=model)
     explorer = Explorer(
@@ -600,6 +611,7 @@ def explore(
         param_groups=settings.param_groups,
         parameters=settings.parameters,
         steps_per_epoch=steps_per_epoch,
+        projector=projector,
     )
     if settings.notes:
         explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))

@@ -106,10 +106,23 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--expose-app-in-browser"],
-        env=_quiet_settings(home), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=None",
+            "--expose-app-in-browser",
+        ],
+        env=_quiet_settings(home),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
@@ -173,16 +186,14 @@ def open_and_run(page, lab: str, notebook: str) -> None:
     workspace = notebook.removesuffix(".ipynb").replace("_", "-") + f"-{time.monotonic_ns()}"
     page.goto(f"{lab}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={TOKEN}")
     page.wait_for_selector("#jp-main-statusbar", timeout=60_000)
-    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')",
-                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')", timeout=60_000)
     page.wait_for_function(
         f"window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.title.label === '{notebook}'",
         timeout=30_000,
     )
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", state="attached", timeout=90_000)
-    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')",
-                           timeout=120_000)
+    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')", timeout=120_000)
     page.wait_for_timeout(1500)  # the last draws
 
 
@@ -300,9 +311,71 @@ def test_repaint_latency_explorer_vs_bare_figure(lab, page) -> None:
     handle = control(page, "lr").locator(".noUi-handle")
     handle.focus()
     explorer = _median_repaint(page, handle)
-    print(f"\nslider -> canvas repaint, median of 20: bare ipympl figure {bare:.0f} ms, "
-          f"Explorer (100 steps) {explorer:.0f} ms, ratio {explorer / bare:.2f}")
+    print(
+        f"\nslider -> canvas repaint, median of 20: bare ipympl figure {bare:.0f} ms, "
+        f"Explorer (100 steps) {explorer:.0f} ms, ratio {explorer / bare:.2f}"
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "repaint-latency.json").write_text(
         json.dumps({"bare_ms": bare, "explorer_ms": explorer, "ratio": explorer / bare}, indent=2)
     )
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Classroom mode: Voilà serving the classroom notebook as an app, without code cells."""
+    try:
+        import voila as _  # noqa: F401
+    except ImportError:
+        _requirement_missing("voila is not installed (pip install -e '.[classroom]')")
+    home = tmp_path_factory.mktemp("voila")
+    port = _free_port()
+    log = (home / "voila.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            str(ROOT / "notebooks" / "classroom.ipynb"),
+        ],
+        env=_quiet_settings(home),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=home,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_classroom_mode_renders_in_voila(voila, page) -> None:
+    page.goto(voila, timeout=120_000)
+    page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", state="attached", timeout=120_000)
+    page.wait_for_timeout(2000)
+    body = page.inner_text("body")
+    for error in WIDGET_ERRORS:
+        assert error not in body
+    assert "explore(projector=True)" not in body, "classroom mode shows no code"
+    assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1
+    width = page.evaluate("document.querySelector('.jupyter-matplotlib-canvas-div canvas').width")
+    assert width >= 780, "the projector figure is large"
+    before = canvas_image(page)
+    page.locator(".widget-dropdown select").nth(1).select_option("OneCycleLR")
+    wait_for_new_image(page, before)
+    shoot(page, "classroom-voila")

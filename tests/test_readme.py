@@ -55,4 +55,5 @@ def test_explorer_example_runs() -> None:
 
 def test_readme_screenshot_exists() -> None:
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
-        assert (ROOT / image).exists(), image
+        if not image.startswith(("http://", "https://")):
+            assert (ROOT / image).exists(), image

@@ -356,7 +356,9 @@ def test_tuple_and_optional_int_controls(explorers) -> None:
     down._text.value = "4"
     assert explorer.trace.scheduler_kwargs["step_size_down"] == 4
     down._text.value = "None"
-    assert "step_size_down" in explorer.trace.scheduler_kwargs and explorer.trace.scheduler_kwargs[
-        "step_size_down"] is None
+    assert (
+        "step_size_down" in explorer.trace.scheduler_kwargs
+        and explorer.trace.scheduler_kwargs["step_size_down"] is None
+    )
     coefficients.value = "three numbers"
     assert "ns_coefficients must be 3 numbers" in explorer.status

@@ -74,7 +74,8 @@ def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
 class Panel(widgets.HTML):
     """The panel widget: :func:`panel_text` in a monospace block."""
 
-    def __init__(self) -> None:
+    def __init__(self, font_px: int = 12, width: str = "640px") -> None:
+        self.font_px = font_px
         super().__init__(
             layout=widgets.Layout(
                 width="640px",
@@ -90,7 +91,6 @@ class Panel(widgets.HTML):
     def show(self, text: str) -> None:
         self.text = text
         self.value = (
-            "<pre style='font-size: 12px; line-height: 1.35; margin: 0; white-space: pre-wrap'>"
-            + html.escape(text)
-            + "</pre>"
+            f"<pre style='font-family: monospace; font-size: {self.font_px}px; line-height: 1.35; margin: 0;"
+            " white-space: pre-wrap'>" + html.escape(text) + "</pre>"
         )

@@ -18,11 +18,36 @@ from ..core.marks import Mark
 from ..core.simulate import Trace
 from ..core.specs import optimizer_spec
 
-__all__ = ["SchedulePlot", "Pin", "x_values"]
+__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values"]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
 _MOMENTUM_COLOR = "C3"
 _METRIC_COLOR = "0.45"
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """Sizes and colours of the figure: the notebook default, or large and high-contrast for a projector."""
+
+    figsize: tuple[float, float] = (6.4, 4.0)
+    font: float = 10.0
+    line: float = 2.0
+    thin: float = 1.2
+    colors: tuple[str, ...] = _GROUP_COLORS
+    momentum: str = _MOMENTUM_COLOR
+    metric: str = _METRIC_COLOR
+
+
+#: For a projector in a classroom: big type, thick lines, dark colours that survive a washed-out beam.
+PROJECTOR = PlotStyle(
+    figsize=(8.0, 5.2),
+    font=15.0,
+    line=4.0,
+    thin=2.5,
+    colors=("#0033a0", "#c03000", "#007a33"),
+    momentum="#7a0070",
+    metric="0.2",
+)
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -68,28 +93,33 @@ class SchedulePlot:
         Size of the figure in inches.
     """
 
-    def __init__(self, figsize: tuple[float, float] = (6.4, 4.0)) -> None:
-        with plt.ioff():  # shown inside the Explorer, never on its own
-            self.figure: Figure = plt.figure(figsize=figsize)
+    def __init__(self, style: PlotStyle | None = None) -> None:
+        self.style = style = style or PlotStyle()
+        with plt.ioff(), plt.rc_context({"font.size": style.font}):  # shown inside the Explorer only
+            self.figure: Figure = plt.figure(figsize=style.figsize)
         # matplotlib's own lock around Figure.draw (a lock of ours where a version lacks it)
         self.lock = getattr(self.figure, "_render_lock", None) or threading.RLock()
         self.ax = self.figure.add_subplot()
         self.right = self.ax.twinx()
         self.ax.set_zorder(self.right.get_zorder() + 1)  # the LR lines in front, clicks on the LR axes
         self.ax.patch.set_visible(False)
-        self.ax.set_ylabel("learning rate")
+        self.ax.set_ylabel("learning rate", fontsize=style.font)
         self.ax.grid(True, alpha=0.3)
-        self.lr_lines: list[Line2D] = [self.ax.plot([], [], color=color, linewidth=2)[0] for color in _GROUP_COLORS]
-        self.momentum_lines: list[Line2D] = [
-            self.right.plot([], [], color=_MOMENTUM_COLOR, linestyle="--", linewidth=1.2, alpha=0.8)[0]
-            for _ in _GROUP_COLORS
+        for axes in (self.ax, self.right):
+            axes.tick_params(labelsize=style.font * 0.9)
+        self.lr_lines: list[Line2D] = [
+            self.ax.plot([], [], color=color, linewidth=style.line)[0] for color in style.colors
         ]
-        (self.metric_line,) = self.right.plot([], [], color=_METRIC_COLOR, linewidth=1, alpha=0.8)
+        self.momentum_lines: list[Line2D] = [
+            self.right.plot([], [], color=style.momentum, linestyle="--", linewidth=style.thin, alpha=0.8)[0]
+            for _ in style.colors
+        ]
+        (self.metric_line,) = self.right.plot([], [], color=style.metric, linewidth=style.thin * 0.8, alpha=0.8)
         self.marks = LineCollection(
-            [], colors="0.55", linestyles=":", linewidths=1, transform=self.ax.get_xaxis_transform()
+            [], colors="0.55", linestyles=":", linewidths=style.thin, transform=self.ax.get_xaxis_transform()
         )
         self.ax.add_collection(self.marks)
-        self.cursor = self.ax.axvline(0, color="0.2", linewidth=1)
+        self.cursor = self.ax.axvline(0, color="0.2", linewidth=style.thin)
         self.readout = self.ax.text(
             0.99,
             0.98,
@@ -97,7 +127,7 @@ class SchedulePlot:
             transform=self.ax.transAxes,
             ha="right",
             va="top",
-            fontsize="small",
+            fontsize=style.font * 0.85,
             family="monospace",
             bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
         )
@@ -145,12 +175,14 @@ class SchedulePlot:
             self.metric_line.set_data([], [])
             self.metric_line.set_visible(False)
         self.right.set_visible(show_momentum or trace.metric is not None)
-        self.right.set_ylabel("momentum / beta1" if show_momentum else "metric")
+        self.right.set_ylabel("momentum / beta1" if show_momentum else "metric", fontsize=self.style.font)
         scale = 1 / steps_per_epoch if in_epochs else 1
         self.marks.set_segments([[(m.step * scale, 0), (m.step * scale, 1)] for m in marks])
         self.marks.set_label("milestones, restarts, switches" if marks else None)
-        self.ax.set_xlabel(f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step")
-        self.ax.set_title(_title(trace), fontsize="medium")
+        self.ax.set_xlabel(
+            f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step", fontsize=self.style.font
+        )
+        self.ax.set_title(_title(trace), fontsize=self.style.font * 1.05)
         self._rescale()
         self._legend()
 
@@ -176,7 +208,7 @@ class SchedulePlot:
                     pin.trace.lr[:, g],
                     color=color,
                     alpha=0.45,
-                    linewidth=1.5,
+                    linewidth=self.style.line * 0.75,
                     label=f"pinned: {pin.label}" if g == 0 else None,
                 )[0]
                 for g in range(pin.trace.lr.shape[1])
@@ -244,7 +276,7 @@ class SchedulePlot:
             handles=handles,
             labels=[h.get_label() for h in handles],
             loc="upper center",
-            fontsize="small",
+            fontsize=self.style.font * 0.85,
             ncols=min(len(handles), 3) or 1,
             framealpha=0.85,
             bbox_to_anchor=(0.5, -0.16),
