@@ -78,7 +78,7 @@ class Panel(widgets.HTML):
         self.font_px = font_px
         super().__init__(
             layout=widgets.Layout(
-                width="640px",
+                width=width,
                 max_height="480px",
                 overflow="auto",
                 border="1px solid #e0e0e0",
