@@ -15,8 +15,10 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -55,6 +57,8 @@ def _wait_for(url: str, seconds: float = 60) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answers: the server is up
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer within {seconds} s")
@@ -94,6 +98,22 @@ def _bare_figure_notebook(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+@contextmanager
+def _server(command: list[str], home: Path, ready: str) -> Iterator[None]:
+    """Run a server of our own until the block ends; ``ready`` is a URL that answers once it is up."""
+    with (home / "server.log").open("w") as log:
+        server = subprocess.Popen(command, env=_quiet_settings(home), stdout=log, stderr=subprocess.STDOUT, cwd=home)
+        try:
+            _wait_for(ready)
+            yield
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real JupyterLab server on a free localhost port, rooted at a copy of notebooks/."""
@@ -104,36 +124,23 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(ROOT / "notebooks", root)
     _bare_figure_notebook(root / "bare_figure.ipynb")
     port = _free_port()
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=None",
-            "--expose-app-in-browser",
-        ],
-        env=_quiet_settings(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--expose-app-in-browser",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _server(command, home, ready=f"{url}/api/status?token={TOKEN}"):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +238,8 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "exactly one figure"
     assert page.locator(".jp-OutputArea .widget-dropdown select").count() >= 2
     shoot(page, "main-1-rendered")
+    # the README's picture (docs/explorer.png) is a copy of this one
+    page.locator(".jp-OutputArea-output .widget-vbox").first.screenshot(path=str(ARTIFACTS / "explorer-widget.png"))
 
     before = canvas_image(page)
     handle = control(page, "lr").locator(".noUi-handle")
@@ -330,38 +339,18 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _requirement_missing("voila is not installed (pip install -e '.[classroom]')")
     home = tmp_path_factory.mktemp("voila")
     port = _free_port()
-    log = (home / "voila.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-            str(ROOT / "notebooks" / "classroom.ipynb"),
-        ],
-        env=_quiet_settings(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=home,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        str(ROOT / "notebooks" / "classroom.ipynb"),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _server(command, home, ready=f"{url}/voila/static/extension.js"):
+        yield url + "/"
 
 
 def test_classroom_mode_renders_in_voila(voila, page) -> None:

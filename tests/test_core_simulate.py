@@ -287,3 +287,26 @@ def test_random_configurations_match_torch(case: Case, lrs: tuple[float, float])
     )
     np.testing.assert_allclose(trace.lr, expected_lr, rtol=1e-12, atol=0)
     np.testing.assert_allclose(trace.momentum, expected_momentum, rtol=1e-12, atol=0)
+
+
+def test_marks_show_where_the_schedule_turns() -> None:
+    from lr_widgets.core.marks import schedule_marks
+
+    cosine = simulate("SGD", {"lr": 0.01}, "CosineAnnealingLR", {"T_max": 100}, steps=110)
+    assert [m.step for m in schedule_marks(cosine)] == [100] == [int(cosine.lr[:, 0].argmin())]
+    restarts = simulate("SGD", None, "CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": 2}, steps=80)
+    assert [m.step for m in schedule_marks(restarts)] == [10, 30, 70]
+    for step in (10, 30, 70):  # the LR jumps back up at each restart
+        assert restarts.lr[step, 0] > restarts.lr[step - 1, 0]
+    sequential = simulate(
+        "SGD",
+        None,
+        "SequentialLR",
+        {"schedulers": [("LinearLR", {}), ("MultiStepLR", {"milestones": [10, 30]})], "milestones": [20]},
+        steps=60,
+    )
+    assert [(m.step, m.label) for m in schedule_marks(sequential)] == [
+        (20, "→ MultiStepLR"),
+        (30, "milestone"),
+        (50, "milestone"),
+    ]

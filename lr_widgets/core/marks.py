@@ -28,6 +28,10 @@ def _marks_of(name: str, kwargs: Mapping[str, Any], steps: int) -> list[Mark]:
         size = kwargs.get("step_size", 0)
         if size:
             marks += [Mark(k, "step") for k in range(size, steps + 1, size)]
+    elif name == "CosineAnnealingLR":
+        period = kwargs.get("T_max", 0)
+        if period:  # past T_max the cosine goes on: each T_max is a turning point
+            marks += [Mark(k, "T_max") for k in range(period, steps + 1, period)]
     elif name == "CosineAnnealingWarmRestarts":
         period, mult = kwargs.get("T_0", 0), kwargs.get("T_mult", 1)
         at = period
@@ -52,7 +56,7 @@ def _marks_of(name: str, kwargs: Mapping[str, Any], steps: int) -> list[Mark]:
 def schedule_marks(trace: Trace) -> list[Mark]:
     """The steps where the schedule of ``trace`` changes course, in step order.
 
-    Milestones (MultiStepLR), step boundaries (StepLR), restarts
+    Milestones (MultiStepLR), step boundaries (StepLR), multiples of T_max (CosineAnnealingLR), restarts
     (CosineAnnealingWarmRestarts), switch points (SequentialLR), and for
     ReduceLROnPlateau the steps where it cut the LR.
     """
