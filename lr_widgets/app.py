@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .core.adopt import adopt
+from .core.arguments import tied_length, tied_run_lengths
 from .core.code import python_code
 from .core.errors import LrWidgetsError
 from .core.marks import schedule_marks
@@ -260,8 +261,7 @@ class Explorer(widgets.VBox):
 
     def _build_hyperparams(self, kind: str) -> None:
         name = self.controls[kind].value
-        for key in [key for key in self.controls if key.startswith(f"{kind}.")]:
-            self.controls.pop(key).close()
+        self._drop_controls(f"{kind}.")
         box = self._optimizer_box if kind == "optimizer" else self._scheduler_box
         advanced_box = self._optimizer_advanced if kind == "optimizer" else self._scheduler_advanced
         if name is None:
@@ -284,14 +284,18 @@ class Explorer(widgets.VBox):
         box.children = main
         advanced_box.children = [_section(f"{name} switches"), *advanced] if advanced else []
 
+    def _drop_controls(self, prefix: str) -> None:
+        """Close and forget the controls whose names start with ``prefix`` (they are about to be rebuilt)."""
+        for key in [key for key in self.controls if key.startswith(prefix)]:
+            self.controls.pop(key).close()
+
     def _shown_default(self, kind: str, hp: HyperParam) -> Any:
         if kind == "scheduler" and hp.run_length is not None:
-            return max(1, round(self._steps_or(100) * hp.run_length))
+            return tied_length(hp, self._steps_or(100))
         return hp.default
 
     def _build_groups(self) -> None:
-        for key in [key for key in self.controls if key.startswith("group.")]:
-            self.controls.pop(key).close()
+        self._drop_controls("group.")
         n = self.controls["groups"].value
         if n == 1:
             self._groups_box.children = [widgets.HTML("<i>one group: every parameter of the model</i>")]
@@ -367,11 +371,9 @@ class Explorer(widgets.VBox):
             return {}
         spec = scheduler_spec(name)
         user = self._user["scheduler"]
-        kwargs = dict(user)
-        by_epochs = user.get("epochs") is not None and user.get("steps_per_epoch") is not None
+        # A steps value the core will refuse still ties run lengths to something; simulate then says what is wrong.
+        kwargs = {**user, **tied_run_lengths(spec, user, self._steps_or(1))}
         for hp in spec.hyperparams:
-            if hp.name not in user and hp.run_length is not None and not by_epochs:
-                kwargs[hp.name] = max(1, round(self.controls["steps"].value * hp.run_length))
             if hp.kind == "schedulers":
                 kwargs[hp.name] = self.controls[f"scheduler.{hp.name}"].value
         return kwargs

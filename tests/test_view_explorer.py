@@ -143,6 +143,7 @@ def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
         ("scheduler.T_max", 0, "T_max must be at least 1"),
         ("steps", 10_000_000, "more than lr_widgets simulates"),
         ("steps", 0, "steps must be at least 1"),
+        ("steps", "abc", "steps must be a whole number of optimizer steps: got 'abc'"),
     ],
 )
 def test_status_says_what_is_wrong(explorers, control: str, value, words: str) -> None:

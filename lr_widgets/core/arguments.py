@@ -22,7 +22,15 @@ from .errors import IncompatibleError, InvalidValueError, LrWidgetsError, RunLen
 from .expressions import Formula
 from .specs import HyperParam, OptimizerSpec, SchedulerSpec, scheduler_spec
 
-__all__ = ["MAX_STEPS", "check_value", "check_steps", "optimizer_arguments", "scheduler_arguments"]
+__all__ = [
+    "MAX_STEPS",
+    "check_value",
+    "check_steps",
+    "optimizer_arguments",
+    "scheduler_arguments",
+    "tied_length",
+    "tied_run_lengths",
+]
 
 #: The longest run simulate accepts. Longer runs would freeze the kernel for minutes.
 MAX_STEPS = 1_000_000
@@ -209,7 +217,7 @@ def scheduler_arguments(spec: SchedulerSpec, given: Mapping[str, Any] | None, st
         if hp.name in kwargs or hp.kind == "schedulers":
             continue
         if hp.run_length is not None and (hp.required or (hp.torch_default is None and not _has_epochs(kwargs))):
-            kwargs[hp.name] = max(1, round(steps * hp.run_length))
+            kwargs[hp.name] = tied_length(hp, steps)
         elif hp.required:
             kwargs[hp.name] = check_value(hp, hp.default)
     if spec.composite:
@@ -222,11 +230,21 @@ def _has_epochs(kwargs: Mapping[str, Any]) -> bool:
     return kwargs.get("epochs") is not None and kwargs.get("steps_per_epoch") is not None
 
 
-def _tie_run_lengths(spec: SchedulerSpec, kwargs: dict[str, Any], steps: int, given: Mapping[str, Any]) -> None:
-    """Inside a composite, every run-length argument not given follows the child's segment."""
-    for hp in spec.hyperparams:
-        if hp.run_length is not None and hp.name not in given and not _has_epochs(kwargs):
-            kwargs[hp.name] = max(1, round(steps * hp.run_length))
+def tied_length(hp: HyperParam, steps: int) -> int:
+    """The value of a run-length argument (``T_max``, ``T_0`` ...) that follows a run of ``steps`` steps."""
+    return max(1, round(steps * hp.run_length))  # type: ignore[operator]
+
+
+def tied_run_lengths(spec: SchedulerSpec, given: Mapping[str, Any], steps: int) -> dict[str, int]:
+    """Every run-length argument of ``spec`` not in ``given``, following ``steps``.
+
+    None when OneCycleLR is given ``epochs`` and ``steps_per_epoch``: those set its length.
+    """
+    if _has_epochs(given):
+        return {}
+    return {
+        hp.name: tied_length(hp, steps) for hp in spec.hyperparams if hp.run_length is not None and hp.name not in given
+    }
 
 
 def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: dict[str, Any], steps: int) -> None:
@@ -263,7 +281,7 @@ def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: 
             raise type(mistake)(
                 f"{spec.name}, scheduler {index} ({name}): {mistake.message}", mistake.argument
             ) from None
-        _tie_run_lengths(child_spec, child, segment, child_given)
+        child.update(tied_run_lengths(child_spec, child_given, segment))  # inside a composite, all follow the segment
         resolved.append((name, child))
     kwargs["schedulers"] = resolved
 

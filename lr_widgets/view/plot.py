@@ -147,26 +147,15 @@ class SchedulePlot:
         self.trace, self.steps_per_epoch, self.in_epochs = trace, steps_per_epoch, in_epochs
         self.x = x_values(trace.steps, steps_per_epoch, in_epochs)
         n_groups = trace.lr.shape[1]
-        for g, line in enumerate(self.lr_lines):
-            if g < n_groups:
-                line.set_data(self.x, trace.lr[:, g])
-                line.set_label(f"lr · {trace.group_names[g]}" if n_groups > 1 else "lr")
-                line.set_visible(True)
-            else:
-                line.set_data([], [])
-                line.set_visible(False)
+        names = [f" · {name}" if n_groups > 1 else "" for name in trace.group_names]
+        _set_lines(self.lr_lines, self.x, trace.lr, [f"lr{name}" for name in names])
         show_momentum = trace.momentum is not None and np.ptp(trace.momentum) > 0
-        for g, line in enumerate(self.momentum_lines):
-            if show_momentum and g < n_groups:
-                line.set_data(self.x, trace.momentum[:, g])  # type: ignore[index]
-                line.set_label(
-                    ("momentum" if _has_key(trace, "momentum") else "beta1")
-                    + (f" · {trace.group_names[g]}" if n_groups > 1 else "")
-                )
-                line.set_visible(True)
-            else:
-                line.set_data([], [])
-                line.set_visible(False)
+        _set_lines(
+            self.momentum_lines,
+            self.x,
+            trace.momentum if show_momentum else None,
+            [_momentum_name(trace) + name for name in names],
+        )
         if trace.metric is not None:
             self.metric_line.set_data(self.x[1:], trace.metric)
             self.metric_line.set_label("metric (fed to ReduceLROnPlateau)")
@@ -178,7 +167,7 @@ class SchedulePlot:
         self.right.set_ylabel("momentum / beta1" if show_momentum else "metric", fontsize=self.style.font)
         scale = 1 / steps_per_epoch if in_epochs else 1
         self.marks.set_segments([[(m.step * scale, 0), (m.step * scale, 1)] for m in marks])
-        self.marks.set_label("milestones, restarts, switches" if marks else None)
+        self.marks.set_label("turning points" if marks else None)
         self.ax.set_xlabel(
             f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step", fontsize=self.style.font
         )
@@ -242,9 +231,7 @@ class SchedulePlot:
             prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
             lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
         if self.trace.momentum is not None:
-            lines.append(
-                f"{'momentum' if _has_key(self.trace, 'momentum') else 'beta1'} = {self.trace.momentum[step, 0]:.4g}"
-            )
+            lines.append(f"{_momentum_name(self.trace)} = {self.trace.momentum[step, 0]:.4g}")
         if self.trace.metric is not None and step > 0:
             lines.append(f"metric = {self.trace.metric[step - 1]:.4g}")
         self.readout.set_text("\n".join(lines))
@@ -291,8 +278,21 @@ class SchedulePlot:
         plt.close(self.figure)
 
 
-def _has_key(trace: Trace, key: str) -> bool:
-    return optimizer_spec(trace.optimizer).momentum_key == key
+def _set_lines(lines: Sequence[Line2D], x: np.ndarray, columns: np.ndarray | None, labels: Sequence[str]) -> None:
+    """Line g shows column g; lines without a column are emptied and hidden."""
+    for g, line in enumerate(lines):
+        if columns is not None and g < columns.shape[1]:
+            line.set_data(x, columns[:, g])
+            line.set_label(labels[g])
+            line.set_visible(True)
+        else:
+            line.set_data([], [])
+            line.set_visible(False)
+
+
+def _momentum_name(trace: Trace) -> str:
+    """What the optimizer calls the momentum the trace records: ``momentum``, or ``beta1`` of ``betas``."""
+    return "momentum" if optimizer_spec(trace.optimizer).momentum_key == "momentum" else "beta1"
 
 
 def _title(trace: Trace) -> str:
