@@ -19,6 +19,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .errors import FormulaError, FormulaEvaluationError
 
 __all__ = ["Formula", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH"]
@@ -59,6 +61,31 @@ _COMPARE = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
 }
+
+_ARRAY_BINARY = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Pow: np.power,
+}
+_ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": np.abs,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "cos": np.cos,
+    "sin": np.sin,
+    "floor": np.floor,
+    "ceil": np.ceil,
+}
+
+
+class _NotFinite(Exception):
+    """A step of an array computation left the finite floats somewhere."""
+
 
 # What to say about constructs people try that the language leaves out on purpose.
 _REFUSED = {
@@ -160,6 +187,77 @@ class Formula:
                 f"{self.argument} gives {result} at {self.variable} = {value}: {self.text}", self.argument
             )
         return result
+
+    def on_array(self, values: np.ndarray) -> np.ndarray | None:
+        """The formula at every point of ``values`` at once (float64), as ``__call__`` gives it point by point.
+
+        ``None`` if any step of the computation is not a finite number anywhere: where
+        ``__call__`` would raise (division by zero, overflow ...) or might differ, the
+        caller computes point by point instead.
+        """
+        try:
+            with np.errstate(all="ignore"):
+                result = np.asarray(self._on_array(self._tree, np.asarray(values, dtype=np.float64)), dtype=np.float64)
+        except _NotFinite:
+            return None
+        return np.broadcast_to(result, np.shape(values)).astype(np.float64)
+
+    def _on_array(self, node: ast.AST, values: np.ndarray) -> Any:
+        result = self._array_node(node, values)
+        if np.asarray(result).dtype.kind == "f" and not np.all(np.isfinite(result)):
+            raise _NotFinite
+        return result
+
+    def _array_node(self, node: ast.AST, values: np.ndarray) -> Any:
+        if isinstance(node, ast.Constant):
+            return np.float64(node.value)
+        if isinstance(node, ast.Name):
+            return values if node.id == self.variable else np.float64(CONSTANTS[node.id])
+        if isinstance(node, ast.BinOp):
+            left = np.asarray(self._on_array(node.left, values), dtype=np.float64)
+            right = np.asarray(self._on_array(node.right, values), dtype=np.float64)
+            return _ARRAY_BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp):
+            operand = self._on_array(node.operand, values)
+            if isinstance(node.op, ast.Not):
+                return np.logical_not(operand)
+            return -np.asarray(operand, dtype=np.float64) if isinstance(node.op, ast.USub) else +np.asarray(operand)
+        if isinstance(node, ast.BoolOp):
+            # Python's and/or give back one of their operands, not True/False.
+            result = self._on_array(node.values[-1], values)
+            for part in reversed(node.values[:-1]):
+                value = self._on_array(part, values)
+                truth = np.asarray(value).astype(bool)
+                result = (
+                    np.where(truth, result, value) if isinstance(node.op, ast.And) else np.where(truth, value, result)
+                )
+            return result
+        if isinstance(node, ast.Compare):
+            left = self._on_array(node.left, values)
+            result = np.ones(np.shape(values), dtype=bool)
+            for op, right_node in zip(node.ops, node.comparators):
+                right = self._on_array(right_node, values)
+                result = result & _COMPARE[type(op)](
+                    np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
+                )
+                left = right
+            return result
+        if isinstance(node, ast.IfExp):
+            test = np.asarray(self._on_array(node.test, values)).astype(bool)
+            return np.where(test, self._on_array(node.body, values), self._on_array(node.orelse, values))
+        if isinstance(node, ast.Call):
+            args = [np.asarray(self._on_array(arg, values), dtype=np.float64) for arg in node.args]
+            name = node.func.id  # type: ignore[attr-defined]
+            if name in ("min", "max"):
+                pick = np.minimum if name == "min" else np.maximum
+                result = args[0]
+                for arg in args[1:]:
+                    result = pick(result, arg)
+                return result
+            if name == "log" and len(args) == 2:
+                return np.log(args[0]) / np.log(args[1])
+            return _ARRAY_FUNCTIONS[name](*args)
+        raise AssertionError(f"unchecked node {node!r}")
 
     # -- checking ---------------------------------------------------------------------
     def _fail(self, what: str) -> FormulaError:

@@ -35,6 +35,7 @@ from .errors import (
     RunLengthError,
     TorchRefusedError,
 )
+from .fast import fast_schedule
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
 from .toy import NamedGroups, ToyProblem, copied_problem, toy_problem
 
@@ -422,6 +423,58 @@ def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(w.message) for w in caught))
 
 
+#: Steps always taken by the real loop, also when the fast path computes the rest: they
+#: surface torch's own errors and warnings of the first steps, and check the fast path's rows.
+GUARD_STEPS = 3
+
+
+def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarray | None]:
+    """The LR (and momentum) rows 0..steps: by the real loop, or its first steps and then the fast path."""
+    run = _Run(setup)
+    n_groups = len(run.optimizer.param_groups)
+    lr = np.empty((setup.steps + 1, n_groups), dtype=np.float64)
+    first_momenta = run.momenta()
+    momentum = None if first_momenta is None else np.empty_like(lr)
+    lr[0] = run.lrs()
+    if momentum is not None:
+        momentum[0] = first_momenta
+    loop_until = setup.steps
+    if fast and setup.metric is None and setup.scheduler is not None and setup.steps > GUARD_STEPS:
+        loop_until = GUARD_STEPS
+    for t in range(1, loop_until + 1):
+        run.advance(train=False)
+        lr[t] = run.lrs()
+        if momentum is not None:
+            momentum[t] = run.momenta()
+    if loop_until == setup.steps:
+        return run, lr, momentum
+    computed = fast_schedule(_Run(setup).scheduler, setup.steps, setup.optimizer.momentum_key)
+    if computed is not None and _agrees(computed, lr, momentum, loop_until):
+        fast_lr, fast_momentum = computed
+        lr[loop_until + 1 :] = fast_lr[loop_until:]
+        if momentum is not None and fast_momentum is not None:
+            momentum[loop_until + 1 :] = fast_momentum[loop_until:]
+        return run, lr, momentum
+    for t in range(loop_until + 1, setup.steps + 1):
+        run.advance(train=False)
+        lr[t] = run.lrs()
+        if momentum is not None:
+            momentum[t] = run.momenta()
+    return run, lr, momentum
+
+
+def _agrees(
+    computed: tuple[np.ndarray, np.ndarray | None], lr: np.ndarray, momentum: np.ndarray | None, upto: int
+) -> bool:
+    """Whether the fast path's first rows are the real loop's (a last check before trusting the rest)."""
+    fast_lr, fast_momentum = computed
+    if not np.allclose(fast_lr[:upto], lr[1 : upto + 1], rtol=1e-12, atol=0.0):
+        return False
+    if momentum is None:
+        return True
+    return fast_momentum is not None and np.allclose(fast_momentum[:upto], momentum[1 : upto + 1], rtol=1e-12, atol=0.0)
+
+
 def simulate(
     optimizer: str = "SGD",
     optimizer_kwargs: Mapping[str, Any] | None = None,
@@ -468,19 +521,7 @@ def simulate(
     """
     setup = _setup(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups, metric)
     with _recording_warnings() as caught:
-        run = _Run(setup)
-        n_groups = len(run.optimizer.param_groups)
-        lr = np.empty((setup.steps + 1, n_groups), dtype=np.float64)
-        first_momenta = run.momenta()
-        momentum = None if first_momenta is None else np.empty_like(lr)
-        lr[0] = run.lrs()
-        if momentum is not None:
-            momentum[0] = first_momenta
-        for t in range(1, setup.steps + 1):
-            run.advance(train=False)
-            lr[t] = run.lrs()
-            if momentum is not None:
-                momentum[t] = run.momenta()
+        run, lr, momentum = _schedule(setup, fast=True)
     return Trace(
         lr=lr,
         momentum=momentum,
