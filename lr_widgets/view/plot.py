@@ -18,7 +18,7 @@ from ..core.marks import Mark
 from ..core.simulate import Trace
 from ..core.specs import optimizer_spec
 
-__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values"]
+__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values", "decimate"]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
 _MOMENTUM_COLOR = "C3"
@@ -84,6 +84,25 @@ def x_values(steps: int, steps_per_epoch: int = 1, in_epochs: bool = False) -> n
     return x / steps_per_epoch if in_epochs else x
 
 
+def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``3 * columns + 1`` points that draw the same line as ``x, y`` at ``columns`` pixels wide.
+
+    The points are cut into ``columns`` runs of consecutive steps, and each run keeps its
+    first point, its lowest and its highest (in the order they come), and the last point
+    of all is kept: every peak, dip and restart of the schedule stays on screen, while a
+    100k-step trace is drawn from a few thousand points. Short lines are returned as they are.
+    """
+    n = y.shape[0]
+    if columns < 1 or n <= 4 * columns:
+        return x, y
+    size = -(-n // columns)
+    padded = np.concatenate([y, np.full(size * columns - n, y[-1])]).reshape(columns, size)
+    starts = np.arange(columns) * size
+    keep = np.concatenate([starts, starts + padded.argmin(axis=1), starts + padded.argmax(axis=1), [n - 1]])
+    keep = np.unique(np.minimum(keep, n - 1))
+    return x[keep], y[keep]
+
+
 class SchedulePlot:
     """The LR of each param group, momentum or the plateau metric, marks, a cursor and pinned schedules.
 
@@ -136,6 +155,7 @@ class SchedulePlot:
         self.x = np.zeros(1)
         self.in_epochs = False
         self.steps_per_epoch = 1
+        self._legend_key: tuple[Any, ...] | None = None
         self.figure.tight_layout()
 
     # -- updating -----------------------------------------------------------------------
@@ -148,16 +168,18 @@ class SchedulePlot:
         self.x = x_values(trace.steps, steps_per_epoch, in_epochs)
         n_groups = trace.lr.shape[1]
         names = [f" · {name}" if n_groups > 1 else "" for name in trace.group_names]
-        _set_lines(self.lr_lines, self.x, trace.lr, [f"lr{name}" for name in names])
+        columns = self._columns()
+        _set_lines(self.lr_lines, self.x, trace.lr, [f"lr{name}" for name in names], columns)
         show_momentum = trace.momentum is not None and np.ptp(trace.momentum) > 0
         _set_lines(
             self.momentum_lines,
             self.x,
             trace.momentum if show_momentum else None,
             [_momentum_name(trace) + name for name in names],
+            columns,
         )
         if trace.metric is not None:
-            self.metric_line.set_data(self.x[1:], trace.metric)
+            self.metric_line.set_data(*decimate(self.x[1:], trace.metric, columns))
             self.metric_line.set_label("metric (fed to ReduceLROnPlateau)")
             self.metric_line.set_visible(True)
         else:
@@ -171,7 +193,8 @@ class SchedulePlot:
         self.ax.set_xlabel(
             f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step", fontsize=self.style.font
         )
-        self.ax.set_title(_title(trace), fontsize=self.style.font * 1.05)
+        # a fixed y spares matplotlib from measuring every tick label of both axes at each draw
+        self.ax.set_title(_title(trace), fontsize=self.style.font * 1.05, y=1.01)
         self._rescale()
         self._legend()
 
@@ -193,8 +216,8 @@ class SchedulePlot:
             color = f"C{(index + 4) % 10}"
             lines = [
                 self.ax.plot(
-                    np.arange(pin.trace.steps + 1),
-                    pin.trace.lr[:, g],
+                    [],
+                    [],
                     color=color,
                     alpha=0.45,
                     linewidth=self.style.line * 0.75,
@@ -208,15 +231,16 @@ class SchedulePlot:
         self._legend()
 
     def _place_pins(self) -> None:
-        scale = 1 / self.steps_per_epoch if self.in_epochs else 1
         for pin, lines in self.pin_lines:
+            x = x_values(pin.trace.steps, self.steps_per_epoch, self.in_epochs)
             for g, line in enumerate(lines):
-                line.set_data(np.arange(pin.trace.steps + 1) * scale, pin.trace.lr[:, g])
+                line.set_data(*decimate(x, pin.trace.lr[:, g], self._columns()))
 
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
         self.ax.set_yscale("log" if log else "linear")
         self._rescale()
+        self.figure.tight_layout()  # tick labels of another width
 
     @_drawing_waits
     def set_cursor(self, step: int) -> None:
@@ -243,6 +267,10 @@ class SchedulePlot:
         scale = self.steps_per_epoch if self.in_epochs else 1
         return int(np.clip(round(x * scale), 0, self.trace.steps))
 
+    def _columns(self) -> int:
+        """Pixel columns of the axes on a high-density screen: the resolution a line needs."""
+        return max(1, int(2 * self.ax.get_position().width * self.figure.bbox.width))
+
     def _rescale(self) -> None:
         for axes in (self.ax, self.right):
             axes.relim(visible_only=True)
@@ -251,6 +279,11 @@ class SchedulePlot:
             self.ax.set_xlim(self.x[0], self.x[-1] if len(self.x) > 1 else 1)
 
     def _legend(self) -> None:
+        """Rebuild the legend and the layout, only when what the legend says has changed.
+
+        tight_layout measures every text of the figure and costs more than the rest of an
+        update together, so a slider that only moves the curve does not pay for it.
+        """
         handles = [
             h
             for h in (*self.lr_lines, *self.momentum_lines[:1], self.metric_line)
@@ -259,6 +292,11 @@ class SchedulePlot:
         handles += [lines[0] for _, lines in self.pin_lines]
         if len(self.marks.get_segments()):
             handles.append(self.marks)
+        key = (tuple(map(id, handles)), tuple(h.get_label() for h in handles), self.ax.get_xlabel(),
+               self.right.get_visible(), self.right.get_ylabel())  # fmt: skip
+        if key == self._legend_key:
+            return
+        self._legend_key = key
         self.ax.legend(
             handles=handles,
             labels=[h.get_label() for h in handles],
@@ -278,11 +316,13 @@ class SchedulePlot:
         plt.close(self.figure)
 
 
-def _set_lines(lines: Sequence[Line2D], x: np.ndarray, columns: np.ndarray | None, labels: Sequence[str]) -> None:
-    """Line g shows column g; lines without a column are emptied and hidden."""
+def _set_lines(
+    lines: Sequence[Line2D], x: np.ndarray, columns: np.ndarray | None, labels: Sequence[str], pixels: int
+) -> None:
+    """Line g shows column g (decimated to ``pixels``); lines without a column are emptied and hidden."""
     for g, line in enumerate(lines):
         if columns is not None and g < columns.shape[1]:
-            line.set_data(x, columns[:, g])
+            line.set_data(*decimate(x, columns[:, g], pixels))
             line.set_label(labels[g])
             line.set_visible(True)
         else:

@@ -1,0 +1,75 @@
+"""The figure's drawing: decimation keeps every peak and restart, and the layout is not redone for nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lr_widgets import Explorer, simulate
+from lr_widgets.view.plot import decimate
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 20_000), columns=st.integers(1, 600), seed=st.integers(0, 2**32 - 1))
+def test_decimation_keeps_each_columns_lowest_and_highest_point_in_order(n: int, columns: int, seed: int) -> None:
+    y = np.random.default_rng(seed).normal(size=n).cumsum()
+    x = np.arange(n, dtype=np.float64)
+    dx, dy = decimate(x, y, columns)
+    if n <= 4 * columns:
+        assert dx is x and dy is y
+        return
+    assert len(dx) <= 3 * columns + 1
+    assert np.all(np.diff(dx) > 0), "points stay in step order"
+    assert (dx[0], dx[-1]) == (0, n - 1)
+    np.testing.assert_array_equal(dy, y[dx.astype(int)])
+    size = -(-n // columns)
+    for start in range(0, n, size):
+        chunk = y[start : start + size]
+        inside = dy[(dx >= start) & (dx < start + size)]
+        assert chunk.min() in inside and chunk.max() in inside
+
+
+def test_a_100k_step_schedule_is_drawn_from_few_points_with_every_restart() -> None:
+    explorer = Explorer("SGD", "CosineAnnealingWarmRestarts", steps=100_000, scheduler_kwargs={"T_0": 997})
+    try:
+        trace = explorer.trace
+        line = explorer.plot.lr_lines[0]
+        y = np.asarray(line.get_ydata())
+        assert len(y) < 5_000 < trace.steps
+        restarts = int(np.sum(trace.lr[:, 0] == trace.lr[0, 0]))
+        assert restarts == 101  # step 0 and every 997 steps after it
+        assert int(np.sum(y == trace.lr[0, 0])) == restarts, "each restart's peak is drawn"
+        assert y.min() == trace.lr[:, 0].min()
+        explorer.controls["step"].value = 54_321  # the cursor still reads the full trace
+        assert f"lr = {trace.lr[54_321, 0]:.6g}" in explorer.plot.readout.get_text()
+    finally:
+        explorer.close()
+
+
+@pytest.mark.parametrize("steps", [50, 20_000])
+def test_moving_a_slider_does_not_redo_the_layout(steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    explorer = Explorer(steps=steps)
+    try:
+        calls = []
+        monkeypatch.setattr(explorer.figure, "tight_layout", lambda *a, **k: calls.append(1))
+        for value in (0.02, 0.05, 0.07):
+            explorer.controls["optimizer.lr"].value = value
+        assert calls == [], "the legend says the same, so the layout stays"
+        explorer.controls["scheduler"].value = "OneCycleLR"  # momentum appears: a new legend entry
+        assert calls, "a new legend needs a new layout"
+        assert explorer.status == ""
+    finally:
+        explorer.close()
+
+
+def test_pins_are_decimated_too() -> None:
+    explorer = Explorer(steps=30_000)
+    try:
+        explorer.pin("long")
+        (line,) = explorer.plot.pin_lines[0][1]
+        assert len(line.get_xdata()) < 5_000
+        assert np.asarray(line.get_ydata()).max() == simulate(steps=30_000).lr.max()
+    finally:
+        explorer.close()
