@@ -9,7 +9,7 @@ from .arguments import MAX_STEPS
 from .errors import *  # noqa: F403 -- one exception per kind of mistake
 from .expressions import Formula
 from .introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
-from .simulate import SYNTHETIC_METRICS, Replay, Trace, replay, simulate, synthetic_metric
+from .simulate import SYNTHETIC_METRICS, Replay, Replayer, Trace, replay, simulate, synthetic_metric
 from .specs import (
     HyperParam,
     Interval,
@@ -26,6 +26,7 @@ __all__ = [
     "replay",
     "Trace",
     "Replay",
+    "Replayer",
     "synthetic_metric",
     "SYNTHETIC_METRICS",
     "MAX_STEPS",

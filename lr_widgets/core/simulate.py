@@ -15,6 +15,7 @@ a trace and trains them on the toy problem up to a given step, so their
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import warnings
@@ -39,7 +40,7 @@ from .fast import fast_schedule
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
 from .toy import NamedGroups, ToyProblem, copied_problem, toy_problem
 
-__all__ = ["Trace", "Replay", "simulate", "replay", "synthetic_metric", "SYNTHETIC_METRICS"]
+__all__ = ["Trace", "Replay", "Replayer", "simulate", "replay", "synthetic_metric", "SYNTHETIC_METRICS"]
 
 
 def _falling(steps: int, rng: np.random.Generator) -> np.ndarray:
@@ -538,6 +539,32 @@ def simulate(
     )
 
 
+def _check_replay(trace: Trace, step: Any, parameters: NamedGroups | None) -> None:
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= trace.steps:
+        raise RunLengthError(f"step must be a whole number from 0 to {trace.steps}: got {step!r}", "step")
+    if parameters is not None and len(parameters) != len(trace.param_groups):
+        raise IncompatibleError(
+            f"the trace has {len(trace.param_groups)} param groups but {len(parameters)} were given", "param_groups"
+        )
+
+
+def _replay_setup(trace: Trace) -> _Setup:
+    return _setup(
+        trace.optimizer,
+        trace.optimizer_kwargs,
+        trace.scheduler,
+        trace.scheduler_kwargs,
+        trace.steps,
+        list(trace.param_groups),
+        trace.metric,
+    )
+
+
+def _as_replay(run: _Run) -> Replay:
+    toy = run.toy
+    return Replay(run.optimizer, run.scheduler, toy.model, run.done, toy.group_names, toy.left_out, toy.names)
+
+
 def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) -> Replay:
     """The real optimizer and scheduler of ``trace``, trained for ``step`` steps.
 
@@ -552,24 +579,125 @@ def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) ->
         then trains *copies* of them (on a quadratic loss), so the state has their names
         and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= trace.steps:
-        raise RunLengthError(f"step must be a whole number from 0 to {trace.steps}: got {step!r}", "step")
-    if parameters is not None and len(parameters) != len(trace.param_groups):
-        raise IncompatibleError(
-            f"the trace has {len(trace.param_groups)} param groups but {len(parameters)} were given", "param_groups"
-        )
-    setup = _setup(
-        trace.optimizer,
-        trace.optimizer_kwargs,
-        trace.scheduler,
-        trace.scheduler_kwargs,
-        trace.steps,
-        list(trace.param_groups),
-        trace.metric,
-    )
+    _check_replay(trace, step, parameters)
     with _recording_warnings():
-        run = _Run(setup, parameters)
+        run = _Run(_replay_setup(trace), parameters)
         for _ in range(int(step)):
             run.advance(train=True)
-    toy = run.toy
-    return Replay(run.optimizer, run.scheduler, toy.model, int(step), toy.group_names, toy.left_out, toy.names)
+    return _as_replay(run)
+
+
+@dataclass
+class _Snapshot:
+    parameters: list[torch.Tensor]
+    optimizer: dict[str, Any]
+    scheduler: dict[str, Any] | None
+
+
+class Replayer:
+    """:func:`replay` for many steps of one trace, without training from step 0 every time.
+
+    It keeps the run it trained last and a snapshot of it (parameters, ``optimizer.state_dict()``,
+    ``scheduler.state_dict()``) every ``every`` steps: moving to step ``k`` continues the run
+    if it is behind ``k``, else restarts from the nearest snapshot before ``k``. What
+    :meth:`at` returns is exactly what ``replay(trace, k)`` returns (the tests compare them
+    tensor by tensor); it is the live run, valid until the next call.
+
+    Parameters
+    ----------
+    every
+        Steps between snapshots; by default 100, or more if the snapshots of a large model
+        would not fit in ``memory``.
+    memory
+        Bytes the snapshots may take together.
+    """
+
+    def __init__(
+        self,
+        trace: Trace,
+        *,
+        parameters: NamedGroups | None = None,
+        every: int | None = None,
+        memory: int = 256 * 2**20,
+    ) -> None:
+        _check_replay(trace, 0, parameters)
+        self.trace = trace
+        self._parameters = parameters
+        self._setup = _replay_setup(trace)
+        self._run: _Run | None = None
+        self._snapshots: dict[int, _Snapshot] = {}
+        self._every = every
+        self._memory = memory
+
+    @property
+    def every(self) -> int:
+        if self._every is None:
+            run = self._live()
+            size = sum(p.numel() * p.element_size() for p in _trained(run))
+            # a parameter plus up to two state tensors of its size (Adam's exp_avg and exp_avg_sq)
+            fit = max(1, self._memory // max(1, 3 * size))
+            self._every = max(100, -(-self.trace.steps // fit))
+        return self._every
+
+    def cost(self, step: int) -> int:
+        """How many training steps :meth:`at` ``(step)`` would take from here."""
+        return step - self._start(step)
+
+    def at(self, step: int) -> Replay:
+        """The optimizer and scheduler after ``step`` real training steps."""
+        self.advance(step)
+        return _as_replay(self._live())
+
+    def advance(self, step: int, limit: int | None = None) -> bool:
+        """Train towards ``step``, at most ``limit`` steps now; whether ``step`` is reached."""
+        _check_replay(self.trace, step, self._parameters)
+        start = self._start(step)
+        run = self._live()
+        if start != run.done:
+            self._restore(start)
+            run = self._live()
+        taken = 0
+        with _recording_warnings():
+            while run.done < step and (limit is None or taken < limit):
+                run.advance(train=True)
+                taken += 1
+                if run.done % self.every == 0 and run.done not in self._snapshots:
+                    self._save(run)
+        return run.done == step
+
+    def _live(self) -> _Run:
+        if self._run is None:
+            with _recording_warnings():
+                self._run = _Run(self._setup, self._parameters)
+        return self._run
+
+    def _start(self, step: int) -> int:
+        """Where training towards ``step`` begins: the live run, or the nearest snapshot (or 0) before it."""
+        done = self._run.done if self._run is not None else 0
+        saved = max((k for k in self._snapshots if k <= step), default=0)
+        return done if saved <= done <= step else saved
+
+    def _save(self, run: _Run) -> None:
+        self._snapshots[run.done] = _Snapshot(
+            [p.detach().clone() for p in _trained(run)],
+            copy.deepcopy(run.optimizer.state_dict()),
+            None if run.scheduler is None else copy.deepcopy(run.scheduler.state_dict()),
+        )
+
+    def _restore(self, step: int) -> None:
+        with _recording_warnings():
+            run = _Run(self._setup, self._parameters)
+        snapshot = self._snapshots.get(step)
+        if snapshot is not None:
+            with torch.no_grad():
+                for parameter, saved in zip(_trained(run), snapshot.parameters):
+                    parameter.copy_(saved)
+            run.optimizer.load_state_dict(copy.deepcopy(snapshot.optimizer))
+            if run.scheduler is not None and snapshot.scheduler is not None:
+                run.scheduler.load_state_dict(copy.deepcopy(snapshot.scheduler))
+            run.done = step
+        self._run = run
+
+
+def _trained(run: _Run) -> list[torch.Tensor]:
+    return [p for group in run.optimizer.param_groups for p in group["params"]]

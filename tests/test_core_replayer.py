@@ -1,0 +1,99 @@
+"""Replayer (snapshots) gives exactly what replay() (training from step 0) gives, for every optimizer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lr_widgets import Replayer, optimizer_specs, replay, simulate
+from lr_widgets.core.toy import toy_problem
+
+# (scheduler, kwargs) each optimizer is replayed with; the order of visits goes back and forth
+SCHEDULERS = [
+    ("CosineAnnealingLR", {}),
+    ("OneCycleLR", {"max_lr": 0.05, "cycle_momentum": False}),
+    ("SequentialLR", None),
+    ("ReduceLROnPlateau", {"patience": 2}),
+    ("LambdaLR", {"lr_lambda": "0.97 ** epoch"}),
+    ("CyclicLR", {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5, "cycle_momentum": False, "scale_fn": "1/x"}),
+]
+VISITS = [25, 3, 38, 14, 14, 0, 40, 21, 22, 7]
+
+
+def _equal(x, y) -> None:
+    if isinstance(x, torch.Tensor):
+        assert isinstance(y, torch.Tensor) and torch.equal(x, y)
+    elif isinstance(x, dict):
+        assert x.keys() == y.keys()
+        for k in x:
+            _equal(x[k], y[k])
+    elif isinstance(x, (list, tuple)):
+        assert len(x) == len(y)
+        for xi, yi in zip(x, y):
+            _equal(xi, yi)
+    else:
+        assert x == y
+
+
+def _same(a, b) -> None:
+    """Two Replay objects hold bit-identical parameters, optimizer state and scheduler state."""
+    assert a.step == b.step
+    params_a = [p for g in a.optimizer.param_groups for p in g["params"]]
+    params_b = [p for g in b.optimizer.param_groups for p in g["params"]]
+    for pa, pb in zip(params_a, params_b, strict=True):
+        assert torch.equal(pa, pb)
+    sa, sb = a.optimizer.state_dict(), b.optimizer.state_dict()
+    assert [{k: v for k, v in g.items()} for g in sa["param_groups"]] == [dict(g) for g in sb["param_groups"]]
+    assert sa["state"].keys() == sb["state"].keys()
+    for key in sa["state"]:
+        _equal(sa["state"][key], sb["state"][key])
+    if a.scheduler is not None:
+        assert a.scheduler.last_epoch == b.scheduler.last_epoch
+        assert a.scheduler.get_last_lr() == b.scheduler.get_last_lr()
+
+
+@pytest.mark.parametrize("optimizer", list(optimizer_specs()))
+def test_replayer_equals_replay_from_zero_for_every_optimizer(optimizer: str) -> None:
+    scheduler, kwargs = (
+        SCHEDULERS[hash(optimizer) % len(SCHEDULERS)]
+        if False
+        else SCHEDULERS[list(optimizer_specs()).index(optimizer) % len(SCHEDULERS)]
+    )
+    trace = simulate(optimizer, None, scheduler, kwargs, steps=40, metric="loss")
+    replayer = Replayer(trace, every=6)
+    for step in VISITS:
+        _same(replayer.at(step), replay(trace, step))
+
+
+def test_replayer_on_your_own_parameters() -> None:
+    toy = toy_problem(2)
+    groups = [[(name, p) for name, p in members] for members in toy.groups]
+    before = [p.detach().clone() for members in toy.groups for _, p in members]
+    trace = simulate("Adam", None, "StepLR", {"step_size": 5}, steps=30, param_groups=[{}, {"lr": 0.01}])
+    replayer = Replayer(trace, parameters=groups, every=4)
+    for step in (17, 2, 30, 9):
+        _same(replayer.at(step), replay(trace, step, parameters=groups))
+    after = [p.detach() for members in toy.groups for _, p in members]
+    assert all(torch.equal(x, y) for x, y in zip(before, after)), "the given parameters are never trained"
+
+
+def test_cursor_moves_cost_at_most_a_snapshot_interval() -> None:
+    trace = simulate("SGD", {"momentum": 0.9}, "CosineAnnealingLR", None, steps=2_000)
+    replayer = Replayer(trace)
+    assert replayer.every == 100
+    assert replayer.cost(1_500) == 1_500
+    replayer.at(1_500)
+    assert replayer.cost(1_501) == 1
+    assert replayer.cost(1_234) == 34, "back to the snapshot at step 1200"
+    assert replayer.cost(0) == 0
+    assert not replayer.advance(1_999, limit=10) and replayer.cost(1_999) == 1_999 - 1_510
+    np.testing.assert_array_equal([g["lr"] for g in replayer.at(1_999).optimizer.param_groups], trace.lr[1_999])
+
+
+def test_snapshots_of_a_large_model_are_spaced_to_fit_the_memory_budget() -> None:
+    big = [[("weight", torch.zeros(1_000, 1_000, requires_grad=True))]]
+    trace = simulate("Adam", None, "CosineAnnealingLR", None, steps=10_000)
+    replayer = Replayer(trace, parameters=big, memory=100 * 2**20)
+    # 12 MB per snapshot (the weight and Adam's two moments): 8 fit in 100 MB
+    assert replayer.every == 1_250
