@@ -21,11 +21,12 @@ from .core.arguments import tied_length, tied_run_lengths
 from .core.code import python_code
 from .core.errors import LrWidgetsError
 from .core.marks import schedule_marks
-from .core.simulate import Trace, replay, simulate
+from .core.simulate import Replay, Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
 from .view.composer import Composer
 from .view.controls import HyperParamControl, raised, widget_for
+from .view.pacing import Pacer, running_loop
 from .view.panel import Panel, panel_text
 from .view.plot import PROJECTOR, Pin, SchedulePlot
 
@@ -34,6 +35,9 @@ __all__ = ["Explorer", "explore"]
 _STEPS = HyperParam("steps", 100, "int", bounds=(10, 1000))
 _STEPS_PER_EPOCH = HyperParam("steps_per_epoch", 1, "int", bounds=(1, 500))
 _GROUP_KEYS = ("lr", "weight_decay")
+#: Training steps the panel replays at once; a longer replay goes on in chunks of this size
+#: between the kernel's other messages, so the figure and the controls keep answering.
+PANEL_CHUNK = 200
 # How a scheduler is usually stepped in a training loop.
 _STEPPED_PER_BATCH = {"OneCycleLR", "CyclicLR"}
 
@@ -101,6 +105,9 @@ class Explorer(widgets.VBox):
         self.plot = SchedulePlot(PROJECTOR if projector else None)
         self.figure = self.plot.figure
         self.controls: dict[str, widgets.Widget] = {}
+        self._pacer = Pacer(self._guard(self._work))
+        self._replayer: Replayer | None = None
+        self._panel_target: int | None = None
         self._build(optimizer, scheduler, steps, len(groups), steps_per_epoch)
         self._guard(self._update)()
 
@@ -250,10 +257,10 @@ class Explorer(widgets.VBox):
         self.controls["optimizer"].observe(self._guard(lambda _: self._switch("optimizer")), "value")
         self.controls["scheduler"].observe(self._guard(lambda _: self._switch("scheduler")), "value")
         self.controls["steps"].observe(self._guard(lambda _: self._steps_changed()), "value")
-        self.controls["step"].observe(self._guard(lambda _: (self._inspect(), self._show_figure())), "value")
+        self.controls["step"].observe(self._guard(lambda _: self._pacer.request("inspect")), "value")
         self.controls["groups"].observe(self._guard(lambda _: self._groups_changed()), "value")
         for name in ("steps_per_epoch", "x_axis"):
-            self.controls[name].observe(self._guard(lambda _: (self._draw(), self._show_figure())), "value")
+            self.controls[name].observe(self._guard(lambda _: self._pacer.request("draw")), "value")
         self.controls["log_y"].observe(self._guard(lambda c: self._log_y(c["new"])), "value")
         self._build_hyperparams("optimizer")
         self._build_hyperparams("scheduler")
@@ -332,30 +339,30 @@ class Explorer(widgets.VBox):
         self._user[kind][name] = value
         if kind == "optimizer" and name in _GROUP_KEYS:
             self._show_group_defaults()
-        self._update()
+        self._pacer.request("update")
 
     def _group_changed(self, g: int, key: str, value: Any) -> None:
         if self._quiet:
             return
         self._group_overrides[g][key] = value
-        self._update()
+        self._pacer.request("update")
 
     def _switch(self, kind: str) -> None:
         self._build_hyperparams(kind)
         if kind == "optimizer":
             self._build_groups()
-        self._update()
+        self._pacer.request("update")
 
     def _steps_changed(self) -> None:
         steps = self._steps_or(0)
         for control in self.controls.values():
             if isinstance(control, HyperParamControl) and control.hp.run_length is not None:
                 control.set_steps(steps or 1)
-        self._update()
+        self._pacer.request("update")
 
     def _groups_changed(self) -> None:
         self._build_groups()
-        self._update()
+        self._pacer.request("update")
 
     def _show_group_defaults(self) -> None:
         with self._programmatic():
@@ -381,6 +388,17 @@ class Explorer(widgets.VBox):
     def _param_groups(self) -> list[dict[str, Any]]:
         n = self.controls["groups"].value
         return [dict(self._group_overrides[g]) for g in range(n)]
+
+    def _work(self, reasons: set[str]) -> None:
+        """What a burst of control changes needs, done once (see :class:`~lr_widgets.view.pacing.Pacer`)."""
+        if "update" in reasons:
+            self._update()  # draws and inspects too
+            return
+        if "draw" in reasons:
+            self._draw()
+        if "inspect" in reasons:
+            self._inspect()
+        self._show_figure()
 
     def _update(self) -> None:
         """Simulate what the controls say; on success show it everywhere, else say why."""
@@ -439,12 +457,53 @@ class Explorer(widgets.VBox):
         self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
 
     def _inspect(self) -> None:
+        """The panel at the cursor's step: at once if that is a short replay, else in chunks."""
         if self.trace is None:
             return
         step = self.controls["step"].value
-        at = replay(self.trace, step, parameters=self._own_parameters())
-        self._panel.show(panel_text(at, self.trace.group_names))
         self.plot.set_cursor(step)
+        if self._replayer is None or self._replayer.trace is not self.trace:
+            self._replayer = Replayer(self.trace, parameters=self._own_parameters())
+        loop = running_loop()
+        if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
+            self._panel_target = None
+            self._show_panel(self._replayer.at(step))
+            return
+        already = self._panel_target is not None
+        self._panel_target = step
+        self._panel.note(f"training the optimizer to step {step} …")
+        if not already:
+            loop.call_soon(self._guard(self._panel_chunk))
+
+    def _panel_chunk(self) -> None:
+        """One chunk of the panel's replay; schedules the next until the cursor's step is reached."""
+        step, replayer = self._panel_target, self._replayer
+        if step is None or replayer is None:
+            return
+        try:
+            done = replayer.advance(step, limit=PANEL_CHUNK)
+        except BaseException:
+            self._panel_target = None
+            raise
+        if done:
+            self._panel_target = None
+            self._show_panel(replayer.at(step))
+            return
+        left = replayer.cost(step)
+        self._panel.note(f"training the optimizer to step {step} … {left} steps to go")
+        loop = running_loop()
+        if loop is not None:
+            loop.call_soon(self._guard(self._panel_chunk))
+
+    def _show_panel(self, at: Replay) -> None:
+        self._panel.show(panel_text(at, self.trace.group_names if self.trace else at.group_names))
+
+    def _settle(self) -> None:
+        """Finish pending work now (before an export, a pin, or reading the panel from code)."""
+        self._pacer.flush()
+        if self._panel_target is not None and self._replayer is not None:
+            step, self._panel_target = self._panel_target, None
+            self._show_panel(self._replayer.at(step))
 
     def _own_parameters(self) -> NamedGroups | None:
         """The user's parameters, where they fit the groups and the optimizer on screen."""
@@ -476,16 +535,19 @@ class Explorer(widgets.VBox):
     @property
     def panel(self) -> str:
         """The text of the side panel."""
+        self._settle()
         return self._panel.text
 
     def code(self) -> str:
         """Runnable Python that builds this optimizer and scheduler and steps them (its ``lrs`` is ``trace.lr``)."""
+        self._settle()
         if self.trace is None:
             raise LrWidgetsError("there is no schedule yet: fix the message in the status line first")
         return python_code(self.trace)
 
     def pin(self, label: str | None = None) -> Pin:
         """Keep the schedule on screen as a faded, labelled line."""
+        self._settle()
         if self.trace is None:
             raise LrWidgetsError("there is no schedule to pin yet")
         trace = self.trace
@@ -512,6 +574,7 @@ class Explorer(widgets.VBox):
 
     def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the figure as a PNG; the path is also shown in the status line."""
+        self._settle()
         target = Path(path) if path is not None else self._export_path("png")
         self.figure.savefig(target, dpi=150, bbox_inches="tight")
         self._say(f"saved the figure to {target.resolve()}")
@@ -519,6 +582,7 @@ class Explorer(widgets.VBox):
 
     def export_csv(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the trace (LR, momentum, metric per step) as CSV; the path is shown in the status line."""
+        self._settle()
         if self.trace is None:
             raise LrWidgetsError("there is no schedule to save yet")
         target = Path(path) if path is not None else self._export_path("csv")
@@ -538,6 +602,9 @@ class Explorer(widgets.VBox):
 
     def close(self) -> None:
         """Close the figure and every widget of the Explorer."""
+        self._pacer.cancel()
+        self._panel_target = None
+        self._replayer = None
         self.plot.close()
         for widget in _descendants(self):
             if widget is not self:

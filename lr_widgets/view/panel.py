@@ -90,7 +90,14 @@ class Panel(widgets.HTML):
 
     def show(self, text: str) -> None:
         self.text = text
-        self.value = (
+        self.value = self._pre(text)
+
+    def note(self, message: str) -> None:
+        """Say above the current text that new content is on its way (the text stays until it comes)."""
+        self.value = f"<div style='color: #555; font-style: italic'>{html.escape(message)}</div>" + self._pre(self.text)
+
+    def _pre(self, text: str) -> str:
+        return (
             f"<pre style='font-family: monospace; font-size: {self.font_px}px; line-height: 1.35; margin: 0;"
             " white-space: pre-wrap'>" + html.escape(text) + "</pre>"
         )

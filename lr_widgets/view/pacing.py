@@ -1,0 +1,94 @@
+"""Pacer: one piece of work per burst of control changes, for the latest values, never a backlog.
+
+A slider dragged in the browser sends a value every few milliseconds. Each message is
+handled by the kernel one after another; if every message recomputed and redrew the
+schedule, a slow update would leave a queue of stale values to work through while the
+figure lags behind the hand. The Pacer lets a callback only *note* what changed
+(``request``); the work runs once the kernel's event loop is free, and after each run
+it waits a fraction of the time the run took, so that the messages that queued up
+meanwhile are all read (each is cheap: it only notes) before the next run, which then
+sees the latest value.
+
+Without a running event loop (a script, a test, a callback run by hand) the work runs
+at once, inside ``request``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+__all__ = ["Pacer", "running_loop"]
+
+#: The pause after a run, as a share of the time the run took, and its upper bound (seconds).
+PAUSE_SHARE = 0.25
+MAX_PAUSE = 0.05
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running this callback (the kernel's), or ``None``."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class Pacer:
+    """Runs ``work(reasons)`` once for everything requested since its last run.
+
+    Parameters
+    ----------
+    work
+        Called with the set of reasons requested (``{"update", "inspect"}`` ...). It must
+        not raise: wrap it in the caller's error handling.
+    """
+
+    def __init__(self, work: Callable[[set[str]], None]) -> None:
+        self._work = work
+        self._pending: set[str] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self._ready_at = 0.0
+        #: How many times the work ran (a burst of requests counts once).
+        self.runs = 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether work is requested and not yet done."""
+        return bool(self._pending)
+
+    def request(self, reason: str) -> None:
+        """Note that ``reason`` needs work; run it now, or when the event loop is next free."""
+        self._pending.add(reason)
+        loop = running_loop()
+        if loop is None:
+            self.flush()
+        elif self._handle is None:
+            self._handle = loop.call_later(max(0.0, self._ready_at - time.monotonic()), self._scheduled)
+
+    def _scheduled(self) -> None:
+        self._handle = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Do the requested work now (if any)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self._pending:
+            return
+        reasons, self._pending = self._pending, set()
+        start = time.monotonic()
+        try:
+            self._work(reasons)
+        finally:
+            self.runs += 1
+            took = time.monotonic() - start
+            self._ready_at = time.monotonic() + min(PAUSE_SHARE * took, MAX_PAUSE)
+
+    def cancel(self) -> None:
+        """Forget pending work (the Explorer is closing)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._pending.clear()

@@ -1,0 +1,106 @@
+"""Bursts of control changes inside a running event loop (as in the kernel): one update for the
+latest value, never a backlog; the panel's long replays run in chunks and end on the right step."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from lr_widgets import Explorer, replay, simulate
+from lr_widgets.view.pacing import Pacer
+from lr_widgets.view.panel import panel_text
+
+
+def test_without_an_event_loop_the_work_runs_at_once() -> None:
+    seen: list[set[str]] = []
+    pacer = Pacer(seen.append)
+    pacer.request("update")
+    pacer.request("inspect")
+    assert seen == [{"update"}, {"inspect"}] and pacer.runs == 2
+
+
+def test_a_burst_inside_the_event_loop_is_one_run() -> None:
+    async def main() -> list[set[str]]:
+        seen: list[set[str]] = []
+        pacer = Pacer(seen.append)
+        for _ in range(100):
+            pacer.request("update")
+        pacer.request("inspect")
+        assert seen == [] and pacer.pending
+        await asyncio.sleep(0.01)
+        return seen
+
+    assert asyncio.run(main()) == [{"update", "inspect"}]
+
+
+async def _until(condition, timeout: float = 120.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.005)
+
+
+def test_a_dragged_slider_updates_for_the_latest_value_without_a_backlog() -> None:
+    values = [round(0.01 + 0.001 * i, 6) for i in range(60)]
+
+    async def main() -> tuple[Explorer, int]:
+        explorer = Explorer(steps=20_000)
+        runs = explorer._pacer.runs
+        for value in values:  # one message per loop iteration, as the kernel reads them
+            explorer.controls["optimizer.lr"].value = value
+            await asyncio.sleep(0)
+        await _until(lambda: not explorer._pacer.pending)
+        return explorer, explorer._pacer.runs - runs
+
+    explorer, runs = asyncio.run(main())
+    try:
+        assert explorer.trace.optimizer_kwargs["lr"] == values[-1]
+        np.testing.assert_array_equal(explorer.trace.lr, simulate(optimizer_kwargs={"lr": values[-1]}, steps=20_000).lr)
+        assert np.asarray(explorer.plot.lr_lines[0].get_ydata()).max() == explorer.trace.lr.max()
+        assert 1 <= runs < len(values) / 2, f"{runs} updates for {len(values)} values: a backlog"
+        assert explorer.status == ""
+    finally:
+        explorer.close()
+
+
+def test_a_far_cursor_trains_in_chunks_and_shows_exactly_that_step() -> None:
+    async def main() -> tuple[Explorer, list[str]]:
+        explorer = Explorer("Adam", "CosineAnnealingLR", steps=3_000)
+        explorer.controls["step"].value = 2_500
+        await asyncio.sleep(0.01)
+        notes = [explorer._panel.value]
+        explorer.controls["optimizer.lr"].value = 0.003  # the trace changes while the panel trains
+        await _until(lambda: explorer._panel_target is None and not explorer._pacer.pending)
+        return explorer, notes
+
+    explorer, notes = asyncio.run(main())
+    try:
+        assert "training the optimizer to step 2500" in notes[0]
+        expected = panel_text(replay(explorer.trace, 2_500), explorer.trace.group_names)
+        assert explorer._panel.text == expected
+        assert explorer.trace.optimizer_kwargs["lr"] == 0.003 and "base_lrs         [0.003]" in expected
+        assert "training" not in explorer._panel.value
+    finally:
+        explorer.close()
+
+
+def test_an_error_during_a_burst_lands_in_the_status_line_and_the_next_value_works() -> None:
+    async def main() -> tuple[Explorer, str]:
+        explorer = Explorer(steps=500)
+        good = explorer.trace
+        explorer.controls["optimizer.lr"].value = -1.0
+        await _until(lambda: not explorer._pacer.pending)
+        message = explorer.status
+        assert explorer.trace is good
+        explorer.controls["optimizer.lr"].value = 0.2
+        await _until(lambda: not explorer._pacer.pending)
+        return explorer, message
+
+    explorer, message = asyncio.run(main())
+    try:
+        assert "lr" in message and explorer.status == ""
+        assert explorer.trace.optimizer_kwargs["lr"] == 0.2
+    finally:
+        explorer.close()
