@@ -233,12 +233,19 @@ class Explorer(widgets.VBox):
         save_png.on_click(self._guard(lambda _: self.export_png()))
         save_csv.on_click(self._guard(lambda _: self.export_csv()))
         self._stepping_hint = widgets.HTML()
+        font = 17 if self.projector else 13
+        self._heading = widgets.HTML(layout=widgets.Layout(margin="0 0 0 60px"))
+        self._heading_style = f"font-size: {font + 1}px; font-weight: 600"
+        self._readout = widgets.HTML()
+        self._readout_style = f"font-family: monospace; font-size: {font - 1}px; white-space: pre"
         self._panel = Panel(font_px=17, width="800px") if self.projector else Panel()
         center = widgets.VBox(
             layout=widgets.Layout(align_self="flex-start"),
             children=[
+                self._heading,
                 self._figure_view,
                 self.controls["step"],
+                self._readout,
                 widgets.HBox([self.controls["x_axis"], self.controls["log_y"]]),
                 self.controls["steps_per_epoch"],
                 self._stepping_hint,
@@ -452,8 +459,8 @@ class Explorer(widgets.VBox):
                 f"steps_per_epoch must be a whole number of at least 1: got {per_epoch!r}", "steps_per_epoch"
             )
         self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
-        self.plot.set_pins(self.pins)
-        self.plot.set_cursor(self.controls["step"].value)
+        self._show_cursor(self.controls["step"].value)
+        self._heading.value = f"<div style='{self._heading_style}'>{html.escape(self.plot.title)}</div>"
         self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
 
     def _inspect(self) -> None:
@@ -461,7 +468,7 @@ class Explorer(widgets.VBox):
         if self.trace is None:
             return
         step = self.controls["step"].value
-        self.plot.set_cursor(step)
+        self._show_cursor(step)
         if self._replayer is None or self._replayer.trace is not self.trace:
             self._replayer = Replayer(self.trace, parameters=self._own_parameters())
         loop = running_loop()
@@ -474,6 +481,10 @@ class Explorer(widgets.VBox):
         self._panel.note(f"training the optimizer to step {step} …")
         if not already:
             loop.call_soon(self._guard(self._panel_chunk))
+
+    def _show_cursor(self, step: int) -> None:
+        self.plot.set_cursor(step)
+        self._readout.value = f"<div style='{self._readout_style}'>{html.escape(self.plot.readout)}</div>"
 
     def _panel_chunk(self) -> None:
         """One chunk of the panel's replay; schedules the next until the cursor's step is reached."""
@@ -528,7 +539,8 @@ class Explorer(widgets.VBox):
         self.plot.redraw()
         if self._static is not None:
             buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=80)
+            with self.plot.titled():
+                self.figure.savefig(buffer, format="png", dpi=80)
             self._static.value = buffer.getvalue()
 
     # -- public ---------------------------------------------------------------------------
@@ -576,7 +588,8 @@ class Explorer(widgets.VBox):
         """Save the figure as a PNG; the path is also shown in the status line."""
         self._settle()
         target = Path(path) if path is not None else self._export_path("png")
-        self.figure.savefig(target, dpi=150, bbox_inches="tight")
+        with self.plot.titled():
+            self.figure.savefig(target, dpi=150, bbox_inches="tight")
         self._say(f"saved the figure to {target.resolve()}")
         return target
 

@@ -43,7 +43,7 @@ def test_a_100k_step_schedule_is_drawn_from_few_points_with_every_restart() -> N
         assert int(np.sum(y == trace.lr[0, 0])) == restarts, "each restart's peak is drawn"
         assert y.min() == trace.lr[:, 0].min()
         explorer.plot.set_cursor(54_321)  # the cursor still reads the full trace
-        assert f"lr = {trace.lr[54_321, 0]:.6g}" in explorer.plot.readout.get_text()
+        assert f"lr = {trace.lr[54_321, 0]:.6g}" in explorer.plot.readout
     finally:
         explorer.close()
 

@@ -8,8 +8,10 @@ are split into 1, 2 (``body`` / ``head``) or 3 param groups.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import torch
 from torch import nn
@@ -82,6 +84,22 @@ class _SparseToy(nn.Module):
         return (self.input(index) * self.hidden(index)).sum(-1, keepdim=True) + self.head(index)
 
 
+@cache
+def _pristine(sparse: bool) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """The toy model as seeded, and its fixed data (never trained: toy_problem hands out copies)."""
+    generator = torch.Generator().manual_seed(SEED)
+    model: nn.Module = _SparseToy() if sparse else _DenseToy()
+    with torch.no_grad():
+        for _, parameter in model.named_parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.5)
+    if sparse:
+        inputs = torch.randint(0, 16, (32,), generator=generator)
+    else:
+        inputs = torch.randn(32, 4, generator=generator)
+    targets = torch.randn(32, 1, generator=generator)
+    return model, inputs, targets
+
+
 def toy_problem(n_groups: int = 1, *, sparse: bool = False, only_2d: bool = False) -> ToyProblem:
     """Build the toy problem.
 
@@ -100,16 +118,8 @@ def toy_problem(n_groups: int = 1, *, sparse: bool = False, only_2d: bool = Fals
             f"got {n_groups}",
             "param_groups",
         )
-    generator = torch.Generator().manual_seed(SEED)
-    model: nn.Module = _SparseToy() if sparse else _DenseToy()
-    with torch.no_grad():
-        for _, parameter in model.named_parameters():
-            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.5)
-    if sparse:
-        inputs = torch.randint(0, 16, (32,), generator=generator)
-    else:
-        inputs = torch.randn(32, 4, generator=generator)
-    targets = torch.randn(32, 1, generator=generator)
+    pristine, inputs, targets = _pristine(sparse)
+    model = copy.deepcopy(pristine)  # a copy of a model built once: building one costs more than the rest
 
     def loss() -> torch.Tensor:
         return torch.mean((model(inputs) - targets) ** 2)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from ..core.marks import Mark
 from ..core.simulate import Trace
@@ -123,7 +125,9 @@ class SchedulePlot:
         self.ax.set_zorder(self.right.get_zorder() + 1)  # the LR lines in front, clicks on the LR axes
         self.ax.patch.set_visible(False)
         self.ax.set_ylabel("learning rate", fontsize=style.font)
-        self.ax.grid(True, alpha=0.3)
+        # Each tick label and grid line is drawn anew on every frame: a few of them are enough.
+        self.ax.grid(True, axis="y", alpha=0.3)
+        self._linear_ticks()
         for axes in (self.ax, self.right):
             axes.tick_params(labelsize=style.font * 0.9)
         self.lr_lines: list[Line2D] = [
@@ -139,17 +143,12 @@ class SchedulePlot:
         )
         self.ax.add_collection(self.marks)
         self.cursor = self.ax.axvline(0, color="0.2", linewidth=style.thin)
-        self.readout = self.ax.text(
-            0.99,
-            0.98,
-            "",
-            transform=self.ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=style.font * 0.85,
-            family="monospace",
-            bbox=dict(boxstyle="round", facecolor="white", alpha=0.8, edgecolor="0.8"),
-        )
+        # The title and the values at the cursor are shown beside the canvas, not drawn in it:
+        # text is the costliest thing matplotlib draws, and these change while nothing else does.
+        #: What the figure shows ("SGD + CosineAnnealingLR, 100 steps"); drawn as a title only in exports.
+        self.title = ""
+        #: The values at the cursor, on one line.
+        self.readout = ""
         self.pin_lines: list[tuple[Pin, list[Line2D]]] = []
         self.trace: Trace | None = None
         self.x = np.zeros(1)
@@ -193,8 +192,9 @@ class SchedulePlot:
         self.ax.set_xlabel(
             f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step", fontsize=self.style.font
         )
+        self._place_pins()  # pinned lines follow the x axis (steps or epochs)
         # a fixed y spares matplotlib from measuring every tick label of both axes at each draw
-        self.ax.set_title(_title(trace), fontsize=self.style.font * 1.05, y=1.01)
+        self.title = _title(trace)
         self._rescale()
         self._legend()
 
@@ -239,6 +239,8 @@ class SchedulePlot:
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
         self.ax.set_yscale("log" if log else "linear")
+        if not log:
+            self._linear_ticks()
         self._rescale()
         self.figure.tight_layout()  # tick labels of another width
 
@@ -258,7 +260,7 @@ class SchedulePlot:
             lines.append(f"{_momentum_name(self.trace)} = {self.trace.momentum[step, 0]:.4g}")
         if self.trace.metric is not None and step > 0:
             lines.append(f"metric = {self.trace.metric[step - 1]:.4g}")
-        self.readout.set_text("\n".join(lines))
+        self.readout = "   ".join(lines)
 
     def step_at(self, x: float) -> int:
         """The step nearest to the x coordinate ``x`` (for clicks)."""
@@ -266,6 +268,10 @@ class SchedulePlot:
             return 0
         scale = self.steps_per_epoch if self.in_epochs else 1
         return int(np.clip(round(x * scale), 0, self.trace.steps))
+
+    def _linear_ticks(self) -> None:
+        for axis in (self.ax.xaxis, self.ax.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
 
     def _columns(self) -> int:
         """Pixel columns of the axes on a high-density screen: the resolution a line needs."""
@@ -307,6 +313,16 @@ class SchedulePlot:
             bbox_to_anchor=(0.5, -0.16),
         )
         self.figure.tight_layout()
+
+    @contextmanager
+    def titled(self) -> Iterator[None]:
+        """Draw the title in the figure for as long as the block runs (for saving a picture)."""
+        with self.lock:
+            self.ax.set_title(self.title, fontsize=self.style.font * 1.05)
+            try:
+                yield
+            finally:
+                self.ax.set_title("")
 
     def redraw(self) -> None:
         """Ask for one redraw; the methods above only change artists, so a change is drawn once."""
