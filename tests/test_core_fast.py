@@ -33,6 +33,7 @@ class Config:
     build: Callable[[torch.optim.Optimizer], Any]
     steps: int
     optimizer: str = "SGD"
+    metric: np.ndarray | None = None
 
 
 def _torch_schedule(config: Config, group_lrs: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -54,8 +55,11 @@ def _torch_schedule(config: Config, group_lrs: tuple[float, float]) -> tuple[np.
     opt.step()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(config.steps):
-            sched.step()
+        for t in range(config.steps):
+            if config.metric is not None:
+                sched.step(float(config.metric[t]))
+            else:
+                sched.step()
             lrs.append(list(map(float, sched.get_last_lr())))
             moms.append(momenta())
     return np.array(lrs), np.array(moms)
@@ -168,6 +172,30 @@ def _config(draw: st.DrawFn, name: str) -> Config:
             return S.SequentialLR(o, [c.build(o) for c in children], milestones)
 
         return Config(name, kwargs, build, steps)
+    if name == "ChainedScheduler":
+        multiplying = ["StepLR", "LinearLR", "ConstantLR", "ExponentialLR", "MultiStepLR", "PolynomialLR"]
+        kinds = draw(st.lists(st.sampled_from([*multiplying, "MultiplicativeLR"]), min_size=1, max_size=3))
+        children = [draw(_config(kind)) for kind in kinds]
+        kwargs = {"schedulers": [(c.scheduler, c.kwargs) for c in children]}
+
+        def chain(o: torch.optim.Optimizer) -> Any:
+            return S.ChainedScheduler([c.build(o) for c in children], o)
+
+        return Config(name, kwargs, chain, steps)
+    if name == "ReduceLROnPlateau":
+        kwargs = {
+            "mode": draw(st.sampled_from(["min", "max"])),
+            "factor": draw(st.floats(0.01, 0.99)),
+            "patience": draw(st.integers(0, 50)),
+            "threshold": draw(st.sampled_from([0.0, 1e-4, 1e-2])),
+            "threshold_mode": draw(st.sampled_from(["rel", "abs"])),
+            "cooldown": draw(st.integers(0, 20)),
+            "min_lr": draw(st.sampled_from([0.0, 1e-6, 1e-3])),
+            "eps": draw(st.sampled_from([1e-8, 1e-12])),
+        }
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        metric = 1.0 + np.cumsum(rng.normal(0.0, 0.01, steps)) + rng.choice([0.0, 1e-5], steps)
+        return Config(name, kwargs, lambda o: S.ReduceLROnPlateau(o, **kwargs), steps, metric=metric)
     raise AssertionError(name)
 
 
@@ -175,11 +203,12 @@ def _check(config: Config, group_lrs: tuple[float, float]) -> None:
     optimizer_kwargs = {"momentum": 0.9} if config.optimizer == "SGD" else {}
     param_groups = [{"lr": lr} for lr in group_lrs]
     setup = _setup(
-        config.optimizer, optimizer_kwargs, config.scheduler, config.kwargs, config.steps, param_groups, None
+        config.optimizer, optimizer_kwargs, config.scheduler, config.kwargs, config.steps, param_groups, config.metric
     )
-    assert fast_schedule(_Run(setup).scheduler, config.steps, setup.optimizer.momentum_key) is not None, "fell back"
+    fast = fast_schedule(_Run(setup).scheduler, config.steps, setup.optimizer.momentum_key, setup.metric)
+    assert fast is not None, "fell back to the loop"
     trace = simulate(config.optimizer, optimizer_kwargs, config.scheduler, config.kwargs, config.steps,
-                     param_groups=param_groups)  # fmt: skip
+                     param_groups=param_groups, metric=config.metric)  # fmt: skip
     expected_lr, expected_momentum = _torch_schedule(config, group_lrs)
     atol = 1e-12 * float(np.max(np.abs(expected_lr)))
     np.testing.assert_allclose(trace.lr, expected_lr, rtol=1e-9, atol=atol)
@@ -207,14 +236,17 @@ def test_long_cosine_rising_again_matches_the_classic_loop_at_100k_steps() -> No
 @pytest.mark.parametrize(
     "scheduler,kwargs",
     [
-        ("ReduceLROnPlateau", {}),
-        ("ChainedScheduler", {"schedulers": [("ExponentialLR", {"gamma": 0.99}), ("StepLR", {"step_size": 7})]}),
+        ("ChainedScheduler", {"schedulers": [("ExponentialLR", {"gamma": 0.99}), ("CosineAnnealingLR", {})]}),
         ("LambdaLR", {"lr_lambda": "1 / (epoch - 50)"}),
+        ("SequentialLR", {"schedulers": [("ChainedScheduler", None), ("StepLR", {})], "milestones": [10]}),
     ],
 )
 def test_what_the_fast_path_cannot_follow_runs_the_real_loop(scheduler: str, kwargs: dict[str, Any]) -> None:
     setup = _setup("SGD", None, scheduler, kwargs, 100, None, "loss")
-    assert fast_schedule(_Run(setup).scheduler, 100, setup.optimizer.momentum_key) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about a ChainedScheduler inside SequentialLR
+        run = _Run(setup)
+    assert fast_schedule(run.scheduler, 100, setup.optimizer.momentum_key) is None
 
 
 def test_a_formula_that_fails_at_some_step_still_gets_the_loops_message() -> None:

@@ -7,12 +7,17 @@ product (``np.cumprod`` over ``[lr_0, factor_1, factor_2, ...]``, which multipli
 left to right exactly as the loop does), and schedulers that compute each step from
 ``base_lrs`` (LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts) are
 evaluated on the array of step numbers. SequentialLR is a run of such segments; each
-segment's first value is computed by torch itself (``_update_lr(0)``).
+segment's first value is computed by torch itself (``_update_lr(0)``). ChainedScheduler
+of multiplying children is one running product over their factors, interleaved in the
+order torch applies them. ReduceLROnPlateau's decisions depend on the metric step by
+step, so they are followed in a plain float loop, as torch makes them, without the
+optimizer.
 
 :func:`fast_schedule` returns ``None`` for anything it cannot follow exactly
-(ReduceLROnPlateau, ChainedScheduler, lr_lambda given as a Python callable, a formula
-that fails at some step, ...); :func:`~lr_widgets.core.simulate.simulate` then runs the
-real loop. It reads the attributes of a freshly built torch scheduler, so every
+(ChainedScheduler with a child that does more than multiply, lr_lambda given as a
+Python callable, a formula that fails at some step, ...);
+:func:`~lr_widgets.core.simulate.simulate` then runs the real loop. It reads the
+attributes of a freshly built torch scheduler, so every
 argument has already been checked and resolved by torch.
 """
 
@@ -30,7 +35,8 @@ from .expressions import Formula
 
 __all__ = ["fast_schedule", "FAST_SCHEDULERS"]
 
-#: The schedulers the fast path follows (SequentialLR when all its children are among them).
+#: The schedulers the fast path follows (SequentialLR when all its children are among them,
+#: ChainedScheduler when all its children only multiply the LR).
 FAST_SCHEDULERS = (
     "LambdaLR",
     "MultiplicativeLR",
@@ -45,6 +51,8 @@ FAST_SCHEDULERS = (
     "CyclicLR",
     "OneCycleLR",
     "SequentialLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
 )
 
 
@@ -94,55 +102,114 @@ def _lambda_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None
     return np.column_stack(columns), None
 
 
-def _multiplicative_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
-    factors = np.column_stack([_formula_values(f, epochs) for f in s.lr_lambdas])
-    return _running_product(lr0, factors), None
+# The chainable schedulers that only multiply the LR: their factor at each of their epochs (>= 1).
+def _multiplicative_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
+    return np.column_stack([_formula_values(f, epochs) for f in s.lr_lambdas])
 
 
-def _step_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
-    factors = np.where((epochs != 0) & (epochs % s.step_size == 0), float(s.gamma), 1.0)
-    return _running_product(lr0, factors), None
+def _step_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
+    return np.where((epochs != 0) & (epochs % s.step_size == 0), float(s.gamma), 1.0)
 
 
-def _multi_step_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
+def _multi_step_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
     factors = np.ones(epochs.shape[0])
     for milestone, count in s.milestones.items():
         factors[epochs == milestone] = s.gamma**count
-    return _running_product(lr0, factors), None
+    return factors
 
 
-def _constant_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
-    factors = np.where(epochs == s.total_iters, 1.0 / s.factor, 1.0)
-    factors[epochs == 0] = s.factor
-    return _running_product(lr0, factors), None
+def _constant_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
+    return np.where(epochs == s.total_iters, 1.0 / s.factor, 1.0)
 
 
-def _linear_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
+def _linear_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
     rising = (epochs >= 1) & (epochs <= s.total_iters)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = 1.0 + (s.end_factor - s.start_factor) / (
             s.total_iters * s.start_factor + (epochs - 1).astype(np.float64) * (s.end_factor - s.start_factor)
         )
-    factors = np.where(rising, step, 1.0)
-    factors[epochs == 0] = s.start_factor
-    if not np.all(np.isfinite(factors)):
-        raise _Unsupported("torch divides by zero here")
-    return _running_product(lr0, factors), None
+    return np.where(rising, step, 1.0)
 
 
-def _exponential_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
-    return _running_product(lr0, np.where(epochs == 0, 1.0, float(s.gamma))), None
+def _exponential_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
+    return np.full(epochs.shape[0], float(s.gamma))
 
 
-def _polynomial_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
+def _polynomial_factors(s: Any, epochs: np.ndarray) -> np.ndarray:
     t = epochs.astype(np.float64)
     decaying = (epochs >= 1) & (epochs <= s.total_iters)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = ((1.0 - t / s.total_iters) / (1.0 - (t - 1) / s.total_iters)) ** s.power
-    factors = np.where(decaying, step, 1.0)
+    return np.where(decaying, step, 1.0)
+
+
+_FACTORS: dict[type, Callable[[Any, np.ndarray], np.ndarray]] = {
+    torch_schedulers.MultiplicativeLR: _multiplicative_factors,
+    torch_schedulers.StepLR: _step_factors,
+    torch_schedulers.MultiStepLR: _multi_step_factors,
+    torch_schedulers.ConstantLR: _constant_factors,
+    torch_schedulers.LinearLR: _linear_factors,
+    torch_schedulers.ExponentialLR: _exponential_factors,
+    torch_schedulers.PolynomialLR: _polynomial_factors,
+}
+
+
+def _factors(s: Any, epochs: np.ndarray, n_groups: int) -> np.ndarray:
+    if np.any(epochs < 1):
+        raise _Unsupported("epoch 0 is torch's to compute")
+    factors = _FACTORS[type(s)](s, epochs)
     if not np.all(np.isfinite(factors)):
         raise _Unsupported("torch divides by zero here")
-    return _running_product(lr0, factors), None
+    return np.broadcast_to(factors.reshape(epochs.shape[0], -1), (epochs.shape[0], n_groups))
+
+
+def _multiplying(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
+    return _running_product(lr0, _factors(s, epochs, lr0.shape[0])), None
+
+
+def _chained(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
+    """ChainedScheduler of multiplying schedulers: each step, each child multiplies in turn."""
+    children = s._schedulers
+    if any(type(c) not in _FACTORS for c in children):
+        raise _Unsupported("a child that does not only multiply")
+    n, k, g = epochs.shape[0], len(children), lr0.shape[0]
+    # Interleaved as torch applies them: step 1 child 1, step 1 child 2, ..., step 2 child 1 ...
+    per_child = [_factors(c, np.arange(c.last_epoch + 1, c.last_epoch + 1 + n), g) for c in children]
+    interleaved = np.stack(per_child, axis=1).reshape(n * k, g)
+    return _running_product(lr0, interleaved)[k - 1 :: k], None
+
+
+def _plateau(s: Any, lr0: np.ndarray, metric: np.ndarray) -> np.ndarray:
+    """ReduceLROnPlateau.step(metric) for every value, in floats, as torch decides it."""
+    if type(s.factor) not in (float, int) or len(s.min_lrs) != lr0.shape[0]:
+        raise _Unsupported("unusual settings")
+    lrs, min_lrs, factor, eps = [float(v) for v in lr0], [float(v) for v in s.min_lrs], s.factor, s.eps
+    patience, cooldown, threshold = s.patience, s.cooldown, s.threshold
+    best, bad, cooling = s.best, s.num_bad_epochs, s.cooldown_counter
+    rel_min, rel_max = 1.0 - threshold, threshold + 1.0
+    better: Callable[[float, float], bool]
+    if s.mode == "min":
+        better = (lambda a, b: a < b * rel_min) if s.threshold_mode == "rel" else (lambda a, b: a < b - threshold)
+    else:
+        better = (lambda a, b: a > b * rel_max) if s.threshold_mode == "rel" else (lambda a, b: a > b + threshold)
+    rows, row = [], tuple(lrs)
+    for current in metric.tolist():
+        if better(current, best):
+            best, bad = current, 0
+        else:
+            bad += 1
+        if cooling > 0:
+            cooling -= 1
+            bad = 0
+        if bad > patience:
+            for i, old in enumerate(lrs):
+                new = max(old * factor, min_lrs[i])
+                if old - new > eps:
+                    lrs[i] = new
+            row = tuple(lrs)
+            cooling, bad = cooldown, 0
+        rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), lr0.shape[0])
 
 
 def _cosine_annealing_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
@@ -273,14 +340,9 @@ def _anneal(how: str, start: float, end: float, pct: np.ndarray) -> np.ndarray:
 
 
 _RULES: dict[type, Rule] = {
+    **dict.fromkeys(_FACTORS, _multiplying),
+    torch_schedulers.ChainedScheduler: _chained,
     torch_schedulers.LambdaLR: _lambda_lr,
-    torch_schedulers.MultiplicativeLR: _multiplicative_lr,
-    torch_schedulers.StepLR: _step_lr,
-    torch_schedulers.MultiStepLR: _multi_step_lr,
-    torch_schedulers.ConstantLR: _constant_lr,
-    torch_schedulers.LinearLR: _linear_lr,
-    torch_schedulers.ExponentialLR: _exponential_lr,
-    torch_schedulers.PolynomialLR: _polynomial_lr,
     torch_schedulers.CosineAnnealingLR: _cosine_annealing_lr,
     torch_schedulers.CosineAnnealingWarmRestarts: _warm_restarts,
     torch_schedulers.CyclicLR: _cyclic_lr,
@@ -313,7 +375,8 @@ def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, 
     momentum = None if m0 is None else np.empty_like(lr)
     if type(scheduler) is torch_schedulers.SequentialLR:
         children, milestones = scheduler._schedulers, list(scheduler._milestones)
-        if scheduler.last_epoch != 0 or any(type(c) is torch_schedulers.SequentialLR for c in children):
+        composite = (torch_schedulers.SequentialLR, torch_schedulers.ChainedScheduler)
+        if scheduler.last_epoch != 0 or any(type(c) in composite for c in children):
             raise _Unsupported("nested or resumed")
         for child in children:
             _rule(child)
@@ -350,7 +413,8 @@ def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, 
                 current_m = None if momentum is None else momentum[rows.stop - 1]
         return lr, momentum
     rule = _rule(scheduler)
-    epochs = np.arange(scheduler.last_epoch + 1, scheduler.last_epoch + 1 + steps, dtype=np.int64)
+    first = getattr(scheduler, "last_epoch", 0) + 1  # ChainedScheduler keeps no epoch of its own
+    epochs = np.arange(first, first + steps, dtype=np.int64)
     seg_lr, seg_m = rule(scheduler, lr0, epochs, m0)
     lr[:] = seg_lr
     if momentum is not None:
@@ -365,17 +429,27 @@ def _restore_momenta(optimizer: Any, key: str | None, values: np.ndarray | None)
         group[key] = (float(value), *group[key][1:]) if key == "betas" else float(value)
 
 
-def fast_schedule(scheduler: Any, steps: int, momentum_key: str | None) -> tuple[np.ndarray, np.ndarray | None] | None:
+def fast_schedule(
+    scheduler: Any, steps: int, momentum_key: str | None, metric: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None] | None:
     """LR (and momentum) rows 1..``steps`` of a torch scheduler that was just built, or ``None``.
 
     The scheduler and its optimizer must be throwaway objects: segment starts of
-    SequentialLR are computed by torch on them. ``None`` means: run the real loop.
+    SequentialLR are computed by torch on them. ``metric`` holds the values fed to
+    ReduceLROnPlateau. ``None`` means: run the real loop.
     """
     if scheduler is None or steps < 1:
         return None
     try:
         with np.errstate(over="ignore", under="ignore"):
-            lr, momentum = _segments(scheduler, steps, momentum_key)
+            if type(scheduler) is torch_schedulers.ReduceLROnPlateau:
+                if metric is None or metric.shape[0] < steps:
+                    return None
+                lr = _plateau(scheduler, _group_lrs(scheduler.optimizer), metric[:steps])
+                m0 = _group_momenta(scheduler.optimizer, momentum_key)
+                momentum = None if m0 is None else np.repeat(m0[None, :], steps, axis=0)
+            else:
+                lr, momentum = _segments(scheduler, steps, momentum_key)
     except _Unsupported:
         return None
     if not np.all(np.isfinite(lr)) or (momentum is not None and not np.all(np.isfinite(momentum))):

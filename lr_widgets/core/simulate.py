@@ -440,7 +440,7 @@ def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarra
     if momentum is not None:
         momentum[0] = first_momenta
     loop_until = setup.steps
-    if fast and setup.metric is None and setup.scheduler is not None and setup.steps > GUARD_STEPS:
+    if fast and setup.scheduler is not None and setup.steps > GUARD_STEPS:
         loop_until = GUARD_STEPS
     for t in range(1, loop_until + 1):
         run.advance(train=False)
@@ -449,7 +449,7 @@ def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarra
             momentum[t] = run.momenta()
     if loop_until == setup.steps:
         return run, lr, momentum
-    computed = fast_schedule(_Run(setup).scheduler, setup.steps, setup.optimizer.momentum_key)
+    computed = fast_schedule(_Run(setup).scheduler, setup.steps, setup.optimizer.momentum_key, setup.metric)
     if computed is not None and _agrees(computed, lr, momentum, loop_until):
         fast_lr, fast_momentum = computed
         lr[loop_until + 1 :] = fast_lr[loop_until:]
