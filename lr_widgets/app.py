@@ -25,7 +25,7 @@ from .core.simulate import Replay, Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
 from .view.composer import Composer
-from .view.controls import HyperParamControl, raised, widget_for
+from .view.controls import HyperParamControl, close_tree, raised, replace_children, widget_for
 from .view.pacing import Pacer, running_loop
 from .view.panel import Panel, panel_text
 from .view.plot import PROJECTOR, Pin, SchedulePlot
@@ -265,9 +265,10 @@ class Explorer(widgets.VBox):
         self.controls["scheduler"].observe(self._guard(lambda _: self._switch("scheduler")), "value")
         self.controls["steps"].observe(self._guard(lambda _: self._steps_changed()), "value")
         self.controls["step"].observe(self._guard(lambda _: self._pacer.request("inspect")), "value")
-        self.controls["groups"].observe(self._guard(lambda _: self._groups_changed()), "value")
+        self.controls["groups"].observe(self._guard(self._groups_changed), "value")
         for name in ("steps_per_epoch", "x_axis"):
-            self.controls[name].observe(self._guard(lambda _: self._pacer.request("draw")), "value")
+            # an update, not only a redraw: a steps_per_epoch that was refused may have held one back
+            self.controls[name].observe(self._guard(lambda _: self._pacer.request("update")), "value")
         self.controls["log_y"].observe(self._guard(lambda c: self._log_y(c["new"])), "value")
         self._build_hyperparams("optimizer")
         self._build_hyperparams("scheduler")
@@ -279,7 +280,8 @@ class Explorer(widgets.VBox):
         box = self._optimizer_box if kind == "optimizer" else self._scheduler_box
         advanced_box = self._optimizer_advanced if kind == "optimizer" else self._scheduler_advanced
         if name is None:
-            box.children, advanced_box.children = [widgets.HTML("<i>the LR stays as set</i>")], []
+            replace_children(box, [widgets.HTML("<i>the LR stays as set</i>")])
+            replace_children(advanced_box, [])
             return
         spec = optimizer_spec(name) if kind == "optimizer" else scheduler_spec(name)
         user = self._user[kind]
@@ -295,13 +297,13 @@ class Explorer(widgets.VBox):
             control.observe(self._guard(lambda change, n=hp.name: self._changed(kind, n, change["new"])), "value")
             self.controls[f"{kind}.{hp.name}"] = control
             (advanced if hp.advanced else main).append(control)
-        box.children = main
-        advanced_box.children = [_section(f"{name} switches"), *advanced] if advanced else []
+        replace_children(box, main)
+        replace_children(advanced_box, [_section(f"{name} switches"), *advanced] if advanced else [])
 
     def _drop_controls(self, prefix: str) -> None:
         """Close and forget the controls whose names start with ``prefix`` (they are about to be rebuilt)."""
         for key in [key for key in self.controls if key.startswith(prefix)]:
-            self.controls.pop(key).close()
+            close_tree(self.controls.pop(key))
 
     def _shown_default(self, kind: str, hp: HyperParam) -> Any:
         if kind == "scheduler" and hp.run_length is not None:
@@ -312,7 +314,7 @@ class Explorer(widgets.VBox):
         self._drop_controls("group.")
         n = self.controls["groups"].value
         if n == 1:
-            self._groups_box.children = [widgets.HTML("<i>one group: every parameter of the model</i>")]
+            replace_children(self._groups_box, [widgets.HTML("<i>one group: every parameter of the model</i>")])
             return
         spec = optimizer_spec(self.controls["optimizer"].value)
         rows = []
@@ -328,7 +330,7 @@ class Explorer(widgets.VBox):
                 )
                 self.controls[f"group.{group}.{key}"] = control
                 rows.append(control)
-        self._groups_box.children = rows
+        replace_children(self._groups_box, rows)
 
     # -- reacting -------------------------------------------------------------------------
     def _steps_or(self, fallback: int) -> int:
@@ -367,7 +369,11 @@ class Explorer(widgets.VBox):
                 control.set_steps(steps or 1)
         self._pacer.request("update")
 
-    def _groups_changed(self) -> None:
+    def _groups_changed(self, change: dict[str, Any]) -> None:
+        if change["new"] not in GROUP_LAYERS:  # no button selected: keep the groups on screen
+            with self._programmatic():
+                self.controls["groups"].value = change["old"] if change["old"] in GROUP_LAYERS else 1
+            return
         self._build_groups()
         self._pacer.request("update")
 
@@ -401,8 +407,6 @@ class Explorer(widgets.VBox):
         if "update" in reasons:
             self._update()  # draws and inspects too
             return
-        if "draw" in reasons:
-            self._draw()
         if "inspect" in reasons:
             self._inspect()
         self._show_figure()
@@ -418,15 +422,26 @@ class Explorer(widgets.VBox):
             param_groups=self._param_groups(),
             metric=self.metric,
         )
-        self.trace = trace
-        self._show_resolved(trace)
-        with self._programmatic():
-            step = self.controls["step"]
-            step.max = trace.steps
-            step.value = min(step.value, trace.steps)
-        self._draw()
-        self._inspect()
-        self._show_figure()
+        self._steps_per_epoch()  # what would stop the drawing stops the update before anything changes
+        last_good, self.trace = self.trace, trace
+        try:
+            self._show_resolved(trace)
+            with self._programmatic():
+                step = self.controls["step"]
+                step.max = trace.steps
+                step.value = min(step.value, trace.steps)
+            self._draw()
+            self._inspect()
+        except Exception:
+            self.trace = last_good  # all or nothing: the last good schedule stays on screen
+            if last_good is not None:
+                with self._programmatic():
+                    self.controls["step"].max = last_good.steps
+                self._draw()
+                self._inspect()
+            raise
+        finally:
+            self._show_figure()
         self._code.value = (
             "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(python_code(trace)) + "</pre>"
         )
@@ -453,15 +468,19 @@ class Explorer(widgets.VBox):
         if self.trace is None:
             return
         in_epochs = self.controls["x_axis"].value == "epochs"
+        per_epoch = self._steps_per_epoch()
+        self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
+        self._show_cursor(self.controls["step"].value)
+        self._heading.value = f"<div style='{self._heading_style}'>{html.escape(self.plot.title)}</div>"
+        self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
+
+    def _steps_per_epoch(self) -> int:
         per_epoch = self.controls["steps_per_epoch"].value
         if not isinstance(per_epoch, int) or isinstance(per_epoch, bool) or per_epoch < 1:
             raise LrWidgetsError(
                 f"steps_per_epoch must be a whole number of at least 1: got {per_epoch!r}", "steps_per_epoch"
             )
-        self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
-        self._show_cursor(self.controls["step"].value)
-        self._heading.value = f"<div style='{self._heading_style}'>{html.escape(self.plot.title)}</div>"
-        self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
+        return per_epoch
 
     def _inspect(self) -> None:
         """The panel at the cursor's step: at once if that is a short replay, else in chunks."""
@@ -619,11 +638,7 @@ class Explorer(widgets.VBox):
         self._panel_target = None
         self._replayer = None
         self.plot.close()
-        for widget in _descendants(self):
-            if widget is not self:
-                widget.close()
-        for control in self.controls.values():
-            control.close()
+        close_tree(*self.children, self.layout, *self.controls.values())
         super().close()
 
 

@@ -7,6 +7,7 @@ import pytest
 from lr_widgets import (
     MAX_STEPS,
     FormulaError,
+    FormulaEvaluationError,
     IncompatibleError,
     InvalidValueError,
     LrWidgetsError,
@@ -250,6 +251,42 @@ MISTAKES = [
         dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "__import__('os')"}),
         FormulaError,
         "unknown function '__import__'",
+    ),
+    (
+        "formula attribute",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "epoch.real"}),
+        FormulaError,
+        "lr_lambda: attribute access with '.' is not allowed",
+    ),
+    (
+        "formula lambda",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "lambda epoch: 0.9"}),
+        FormulaError,
+        "lambda is not allowed: write only the expression",
+    ),
+    (
+        "formula comprehension",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "[0.9 for e in range(3)]"}),
+        FormulaError,
+        "comprehensions are not allowed",
+    ),
+    (
+        "formula overflow",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "10**10**10"}),
+        FormulaEvaluationError,
+        "lr_lambda gives a number too large for a float at epoch = 0",
+    ),
+    (
+        "formula divides by zero at a step",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "1 / (epoch - 50)"}),
+        FormulaEvaluationError,
+        "lr_lambda divides by zero at epoch = 50",
+    ),
+    (
+        "formula 100 kB",
+        dict(scheduler="LambdaLR", scheduler_kwargs={"lr_lambda": "1+" * 50_000 + "1"}),
+        FormulaError,
+        "lr_lambda is 100001 characters long; a formula may have at most 500",
     ),
     (
         "formula not text",

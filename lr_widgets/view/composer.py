@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..core.specs import scheduler_spec, scheduler_specs
-from .controls import HyperParamControl, raised, widget_for
+from .controls import HyperParamControl, close_tree, raised, widget_for
 
 __all__ = ["Composer", "child_choices"]
 
@@ -60,8 +60,7 @@ class _Child(widgets.VBox):
         self._build()
 
     def _build(self) -> None:
-        for control in self.controls.values():
-            control.close()
+        close_tree(*self.controls.values())
         spec = scheduler_spec(self.name.value)
         self.controls = {}
         for hp in spec.hyperparams:
@@ -130,8 +129,7 @@ class Composer(widgets.VBox):
         return [(row.name.value, dict(row.user)) for row in self.rows]
 
     def _rebuild(self, children: list[tuple[str, dict[str, Any]]]) -> None:
-        for row in self.rows:
-            row.close()
+        close_tree(*self.rows)
         self.rows = [_Child(self, name, kwargs, self.steps) for name, kwargs in children]
         self._rows_box.children = self.rows
 
@@ -156,7 +154,7 @@ class Composer(widgets.VBox):
 
     def remove(self, row: _Child) -> None:
         self.rows.remove(row)
-        row.close()
+        close_tree(row)
         self.rows_changed()
 
     def move(self, row: _Child, offset: int) -> None:
@@ -177,8 +175,5 @@ class Composer(widgets.VBox):
                 row.show_resolved(kwargs)
 
     def close(self) -> None:
-        for row in self.rows:
-            for control in row.controls.values():
-                control.close()
-            row.close()
+        close_tree(*self.rows)
         super().close()

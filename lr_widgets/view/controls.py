@@ -20,7 +20,17 @@ import traitlets
 from ..core.expressions import Formula
 from ..core.specs import MISSING, HyperParam
 
-__all__ = ["HyperParamControl", "widget_for", "slider_range", "value_from_text", "text_of", "raised", "LABEL_WIDTH"]
+__all__ = [
+    "HyperParamControl",
+    "widget_for",
+    "slider_range",
+    "value_from_text",
+    "text_of",
+    "raised",
+    "close_tree",
+    "replace_children",
+    "LABEL_WIDTH",
+]
 
 LABEL_WIDTH = "120px"
 _SLIDER_POSITIONS = 400
@@ -35,6 +45,41 @@ def raised(owner: Any, flag: str) -> Iterator[None]:
         yield
     finally:
         setattr(owner, flag, before)
+
+
+def _parts(widget: widgets.Widget) -> Iterator[widgets.Widget]:
+    """The widgets a widget holds in its synced traits: children, layout, style, toolbar ..."""
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        if isinstance(value, widgets.Widget):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (item for item in value if isinstance(item, widgets.Widget))
+
+
+def close_tree(*roots: widgets.Widget) -> None:
+    """Close each widget and every widget it holds, down to layouts and styles.
+
+    ``Widget.close()`` closes one comm; a slider's ``layout`` and ``style`` and a box's
+    children keep theirs (and their place in ipywidgets' registry) until closed too.
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        stack.extend(_parts(widget))
+        widget.close()
+
+
+def replace_children(box: widgets.Box, children: Any) -> None:
+    """Show ``children`` in ``box`` and close the children it stops showing."""
+    new = list(children)
+    old = [child for child in box.children if all(child is not kept for kept in new)]
+    box.children = new
+    close_tree(*old)
 
 
 def _finite_number(value: Any) -> bool:
@@ -195,15 +240,15 @@ class HyperParamControl(widgets.HBox):
             return [widgets.VBox(self._pair)]
         if hp.kind in ("float", "int"):
             low, high, step = slider_range(hp, value, self._steps)
+            # readout, continuous_update and layout given at construction: a layout set afterwards
+            # would leave the default one behind, with an open comm, for the life of the kernel
+            look = dict(readout=False, continuous_update=False, layout=widgets.Layout(width="150px"))
             if hp.kind == "int":
-                slider: widgets.Widget = widgets.IntSlider(min=low, max=high, step=step)
+                slider: widgets.Widget = widgets.IntSlider(min=low, max=high, step=step, **look)
             elif hp.log:
-                slider = widgets.FloatLogSlider(min=low, max=high, step=step, base=10)
+                slider = widgets.FloatLogSlider(min=low, max=high, step=step, base=10, **look)
             else:
-                slider = widgets.FloatSlider(min=low, max=high, step=step)
-            slider.readout = False
-            slider.continuous_update = False
-            slider.layout = widgets.Layout(width="150px")
+                slider = widgets.FloatSlider(min=low, max=high, step=step, **look)
             slider.observe(lambda c: self._set(c["new"]), "value")
             self._slider = slider
         text = widgets.Text(continuous_update=False, layout=widgets.Layout(width="90px" if self._slider else "230px"))
