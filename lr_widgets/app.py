@@ -490,7 +490,7 @@ class Explorer(widgets.VBox):
         self._show_cursor(step)
         if self._replayer is None or self._replayer.trace is not self.trace:
             self._replayer = Replayer(self.trace, parameters=self._own_parameters())
-        loop = running_loop()
+        loop = self._pacer.defer()
         if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
             self._panel_target = None
             self._show_panel(self._replayer.at(step))
@@ -521,7 +521,7 @@ class Explorer(widgets.VBox):
             return
         left = replayer.cost(step)
         self._panel.note(f"training the optimizer to step {step} … {left} steps to go")
-        loop = running_loop()
+        loop = running_loop()  # chunks go on in the loop that started them
         if loop is not None:
             loop.call_soon(self._guard(self._panel_chunk))
 
@@ -634,19 +634,16 @@ class Explorer(widgets.VBox):
 
     def close(self) -> None:
         """Close the figure and every widget of the Explorer."""
-        self._pacer.cancel()
+        # Also called by ipywidgets when an Explorer whose __init__ failed is collected.
+        pacer = self.__dict__.get("_pacer")
+        if pacer is not None:
+            pacer.cancel()
         self._panel_target = None
         self._replayer = None
-        self.plot.close()
-        close_tree(*self.children, self.layout, *self.controls.values())
+        if "plot" in self.__dict__:
+            self.plot.close()
+        close_tree(*self.children, self.layout, *self.__dict__.get("controls", {}).values())
         super().close()
-
-
-def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
-    found = [widget]
-    for child in getattr(widget, "children", ()):
-        found += _descendants(child)
-    return found
 
 
 def _stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:

@@ -23,10 +23,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ipywidgets.widgets.widget import _instances
 from test_core_errors import MISTAKES
 from torch import nn
 from torch.optim import lr_scheduler as S
+from widget_registry import live_widgets
 
 from lr_widgets import Explorer, explore, optimizer_specs, scheduler_specs
 
@@ -373,14 +373,14 @@ def test_exploring_and_driving_the_controls_touches_nothing_of_the_users(optimiz
 # -- lifecycle -----------------------------------------------------------------------------------
 def test_a_hundred_explorers_created_and_closed_leave_no_figure_and_no_comm() -> None:
     gc.collect()
-    figures, comms = set(plt.get_fignums()), len(_instances)
+    figures, comms = set(plt.get_fignums()), len(live_widgets())
     for i in range(100):
         explorer = Explorer(steps=20 + i % 7)
         explorer.controls["optimizer.lr"].value = 0.02
         explorer.close()
     gc.collect()
     assert set(plt.get_fignums()) == figures
-    assert len(_instances) == comms, f"{len(_instances) - comms} widgets still have a comm"
+    assert len(live_widgets()) == comms, f"{len(live_widgets()) - comms} widgets still have a comm"
 
 
 def test_switching_back_and_forth_leaves_no_widget_behind() -> None:
@@ -391,12 +391,12 @@ def test_switching_back_and_forth_leaves_no_widget_behind() -> None:
         for name, value in cycle:
             _set(explorer, name, value)
         gc.collect()
-        comms = len(_instances)
+        comms = len(live_widgets())
         for _ in range(10):
             for name, value in cycle:
                 _set(explorer, name, value)
         gc.collect()
-        assert len(_instances) == comms, f"{len(_instances) - comms} widgets left behind by 70 switches"
+        assert len(live_widgets()) == comms, f"{len(live_widgets()) - comms} widgets left behind by 70 switches"
     finally:
         explorer.close()
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import gc
 
 import matplotlib.pyplot as plt
-from ipywidgets.widgets.widget import _instances
+from widget_registry import live_widgets
 
 from lr_widgets import Explorer
-
-
-def _live_widgets() -> dict:
-    """Every widget with an open comm (ipywidgets keeps them in this registry until closed)."""
-    return _instances
 
 
 def _rss_mb() -> float:
@@ -32,7 +27,7 @@ def test_a_thousand_updates_leak_no_figure_no_widget_and_under_5_mb() -> None:
             lr.value = 0.01 * (1 + i % 5)
             step.value = (7 * i) % 40
         gc.collect()
-        figures, live_widgets, before = len(plt.get_fignums()), len(_live_widgets()), _rss_mb()
+        figures, comms, before = len(plt.get_fignums()), len(live_widgets()), _rss_mb()
         for i in range(1_000):
             lr.value = 0.01 * (1 + i % 5)
             if i % 10 == 0:
@@ -40,7 +35,7 @@ def test_a_thousand_updates_leak_no_figure_no_widget_and_under_5_mb() -> None:
         gc.collect()
         grown = _rss_mb() - before
         assert len(plt.get_fignums()) == figures
-        assert len(_live_widgets()) == live_widgets
+        assert len(live_widgets()) == comms
         assert grown < 5, f"RSS grew by {grown:.1f} MB over 1000 updates"
         assert explorer.status == ""
     finally:

@@ -8,7 +8,7 @@ import asyncio
 import numpy as np
 
 from lr_widgets import Explorer, replay, simulate
-from lr_widgets.view.pacing import Pacer
+from lr_widgets.view.pacing import Pacer, running_loop
 from lr_widgets.view.panel import panel_text
 
 
@@ -23,7 +23,7 @@ def test_without_an_event_loop_the_work_runs_at_once() -> None:
 def test_a_burst_inside_the_event_loop_is_one_run() -> None:
     async def main() -> list[set[str]]:
         seen: list[set[str]] = []
-        pacer = Pacer(seen.append)
+        pacer = Pacer(seen.append, defer=running_loop)
         for _ in range(100):
             pacer.request("update")
         pacer.request("inspect")
@@ -32,6 +32,24 @@ def test_a_burst_inside_the_event_loop_is_one_run() -> None:
         return seen
 
     assert asyncio.run(main()) == [{"update", "inspect"}]
+
+
+def _as_from_the_front_end(explorer: Explorer) -> Explorer:
+    """Pace this Explorer's work as the kernel does for the front end's messages."""
+    explorer._pacer.defer = running_loop
+    return explorer
+
+
+def test_code_in_a_cell_gets_its_update_at_once_even_inside_the_event_loop() -> None:
+    async def main() -> tuple[float, int]:
+        explorer = Explorer(steps=300)
+        explorer.controls["optimizer.lr"].value = 0.25  # no front end message: a cell's own code
+        lr = explorer.trace.optimizer_kwargs["lr"]
+        explorer.close()
+        return lr, explorer._pacer.runs
+
+    lr, runs = asyncio.run(main())
+    assert lr == 0.25 and runs == 1
 
 
 async def _until(condition, timeout: float = 120.0) -> None:
@@ -46,7 +64,7 @@ def test_a_dragged_slider_updates_for_the_latest_value_without_a_backlog() -> No
     values = [round(0.01 + 0.001 * i, 6) for i in range(60)]
 
     async def main() -> tuple[Explorer, int]:
-        explorer = Explorer(steps=20_000)
+        explorer = _as_from_the_front_end(Explorer(steps=20_000))
         runs = explorer._pacer.runs
         for value in values:  # one message per loop iteration, as the kernel reads them
             explorer.controls["optimizer.lr"].value = value
@@ -67,7 +85,7 @@ def test_a_dragged_slider_updates_for_the_latest_value_without_a_backlog() -> No
 
 def test_a_far_cursor_trains_in_chunks_and_shows_exactly_that_step() -> None:
     async def main() -> tuple[Explorer, list[str]]:
-        explorer = Explorer("Adam", "CosineAnnealingLR", steps=3_000)
+        explorer = _as_from_the_front_end(Explorer("Adam", "CosineAnnealingLR", steps=3_000))
         explorer.controls["step"].value = 2_500
         await asyncio.sleep(0.01)
         notes = [explorer._panel.value]
@@ -88,7 +106,7 @@ def test_a_far_cursor_trains_in_chunks_and_shows_exactly_that_step() -> None:
 
 def test_an_error_during_a_burst_lands_in_the_status_line_and_the_next_value_works() -> None:
     async def main() -> tuple[Explorer, str]:
-        explorer = Explorer(steps=500)
+        explorer = _as_from_the_front_end(Explorer(steps=500))
         good = explorer.trace
         explorer.controls["optimizer.lr"].value = -1.0
         await _until(lambda: not explorer._pacer.pending)

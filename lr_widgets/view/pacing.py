@@ -9,8 +9,9 @@ it waits a fraction of the time the run took, so that the messages that queued u
 meanwhile are all read (each is cheap: it only notes) before the next run, which then
 sees the latest value.
 
-Without a running event loop (a script, a test, a callback run by hand) the work runs
-at once, inside ``request``.
+Only changes that come from the front end are paced. Code that sets a control in a cell
+(or a script, or a test) gets its work done at once, inside ``request``, so the next line
+of that code sees the new schedule.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-__all__ = ["Pacer", "running_loop"]
+__all__ = ["Pacer", "running_loop", "from_front_end", "pacing"]
 
 #: The pause after a run, as a share of the time the run took, and its upper bound (seconds).
 PAUSE_SHARE = 0.25
@@ -34,6 +35,24 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+def from_front_end() -> bool:
+    """Whether the kernel is handling a message from the widget front end (not running a cell)."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+    except Exception:  # noqa: BLE001 -- no IPython, or a kernel without get_parent: not a front end
+        return False
+    return isinstance(parent, dict) and parent.get("header", {}).get("msg_type") == "comm_msg"
+
+
+def pacing() -> asyncio.AbstractEventLoop | None:
+    """The loop to defer work to: the kernel's, while it handles the front end's messages; else None."""
+    loop = running_loop()
+    return loop if loop is not None and from_front_end() else None
+
+
 class Pacer:
     """Runs ``work(reasons)`` once for everything requested since its last run.
 
@@ -42,10 +61,18 @@ class Pacer:
     work
         Called with the set of reasons requested (``{"update", "inspect"}`` ...). It must
         not raise: wrap it in the caller's error handling.
+    defer
+        Returns the event loop to run the work on later, or ``None`` to run it now
+        (by default :func:`pacing`: only for the front end's messages).
     """
 
-    def __init__(self, work: Callable[[set[str]], None]) -> None:
+    def __init__(
+        self,
+        work: Callable[[set[str]], None],
+        defer: Callable[[], asyncio.AbstractEventLoop | None] = pacing,
+    ) -> None:
         self._work = work
+        self.defer = defer
         self._pending: set[str] = set()
         self._handle: asyncio.TimerHandle | None = None
         self._ready_at = 0.0
@@ -60,7 +87,7 @@ class Pacer:
     def request(self, reason: str) -> None:
         """Note that ``reason`` needs work; run it now, or when the event loop is next free."""
         self._pending.add(reason)
-        loop = running_loop()
+        loop = self.defer()
         if loop is None:
             self.flush()
         elif self._handle is None:
