@@ -281,6 +281,20 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1
     assert_no_widget_errors(page)
 
+    # Running the cell again replaces the Explorer: one figure on the page, and it answers.
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')", timeout=120_000)
+    page.wait_for_timeout(1500)
+    assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "re-running the cell shows one figure"
+    assert "lr must be greater than 0" not in page.inner_text(".jp-Notebook"), "a fresh Explorer, fresh status"
+    before = canvas_image(page)
+    handle = control(page, "lr").locator(".noUi-handle")
+    handle.focus()
+    handle.press("ArrowLeft")
+    wait_for_new_image(page, before)
+    shoot(page, "main-5-cell-run-again")
+    assert_no_widget_errors(page)
+
 
 def test_lesson_notebook_last_widget_renders(lab, page) -> None:
     open_and_run(page, lab, "optimizers_and_schedulers.ipynb")
