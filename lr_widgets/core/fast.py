@@ -180,21 +180,23 @@ def _chained(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) 
 
 
 def _plateau(s: Any, lr0: np.ndarray, metric: np.ndarray) -> np.ndarray:
-    """ReduceLROnPlateau.step(metric) for every value, in floats, as torch decides it."""
+    """ReduceLROnPlateau.step(metric) for every value, in floats, as torch decides it.
+
+    ``mode="max"`` is ``mode="min"`` on the negated metric (negation is exact in floats, so
+    every comparison comes out as torch's). Only the steps where the LR drops are recorded.
+    """
     if type(s.factor) not in (float, int) or len(s.min_lrs) != lr0.shape[0]:
         raise _Unsupported("unusual settings")
     lrs, min_lrs, factor, eps = [float(v) for v in lr0], [float(v) for v in s.min_lrs], s.factor, s.eps
     patience, cooldown, threshold = s.patience, s.cooldown, s.threshold
-    best, bad, cooling = s.best, s.num_bad_epochs, s.cooldown_counter
-    rel_min, rel_max = 1.0 - threshold, threshold + 1.0
-    better: Callable[[float, float], bool]
-    if s.mode == "min":
-        better = (lambda a, b: a < b * rel_min) if s.threshold_mode == "rel" else (lambda a, b: a < b - threshold)
-    else:
-        better = (lambda a, b: a > b * rel_max) if s.threshold_mode == "rel" else (lambda a, b: a > b + threshold)
-    rows, row = [], tuple(lrs)
-    for current in metric.tolist():
-        if better(current, best):
+    sign = 1.0 if s.mode == "min" else -1.0
+    values = (metric if sign > 0 else -metric).tolist()
+    best, bad, cooling = sign * s.best, s.num_bad_epochs, s.cooldown_counter
+    relative = s.threshold_mode == "rel"
+    scale = (1.0 - threshold) if sign > 0 else (threshold + 1.0)
+    drops: list[tuple[int, tuple[float, ...]]] = []
+    for t, current in enumerate(values):
+        if (current < best * scale) if relative else (current < best - threshold):
             best, bad = current, 0
         else:
             bad += 1
@@ -202,14 +204,18 @@ def _plateau(s: Any, lr0: np.ndarray, metric: np.ndarray) -> np.ndarray:
             cooling -= 1
             bad = 0
         if bad > patience:
+            changed = False
             for i, old in enumerate(lrs):
                 new = max(old * factor, min_lrs[i])
                 if old - new > eps:
-                    lrs[i] = new
-            row = tuple(lrs)
+                    lrs[i], changed = new, True
+            if not changed:
+                break  # every group is at its floor: no later cut can change an LR either
+            drops.append((t, tuple(lrs)))
             cooling, bad = cooldown, 0
-        rows.append(row)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), lr0.shape[0])
+    rows = np.array([lr0.tolist()] + [row for _, row in drops], dtype=np.float64)
+    starts = [0] + [t for t, _ in drops] + [len(values)]
+    return np.repeat(rows, np.diff(starts), axis=0)
 
 
 def _cosine_annealing_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
