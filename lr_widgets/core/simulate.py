@@ -8,9 +8,14 @@
         sched.step()
         lrs.append(sched.get_last_lr())
 
-and returns a :class:`Trace`. :func:`replay` rebuilds the optimizer and scheduler of
-a trace and trains them on the toy problem up to a given step, so their
-``param_groups`` and ``state`` can be shown exactly as torch has them there.
+and returns a :class:`Trace`. It runs that loop for the first :data:`GUARD_STEPS` steps;
+the rest comes from :mod:`~lr_widgets.core.fast` (numpy, the same arithmetic in the
+same order) wherever that can follow the scheduler, else from the loop too.
+
+:func:`replay` rebuilds the optimizer and scheduler of a trace and trains them on the
+toy problem up to a given step, so their ``param_groups`` and ``state`` can be shown
+exactly as torch has them there; :class:`Replayer` does the same for many steps of one
+trace from snapshots.
 """
 
 from __future__ import annotations
