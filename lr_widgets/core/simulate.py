@@ -444,14 +444,18 @@ def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarra
     lr[0] = run.lrs()
     if momentum is not None:
         momentum[0] = first_momenta
+
+    def loop(first: int, last: int) -> None:
+        for t in range(first, last + 1):
+            run.advance(train=False)
+            lr[t] = run.lrs()
+            if momentum is not None:
+                momentum[t] = run.momenta()
+
     loop_until = setup.steps
     if fast and setup.scheduler is not None and setup.steps > GUARD_STEPS:
         loop_until = GUARD_STEPS
-    for t in range(1, loop_until + 1):
-        run.advance(train=False)
-        lr[t] = run.lrs()
-        if momentum is not None:
-            momentum[t] = run.momenta()
+    loop(1, loop_until)
     if loop_until == setup.steps:
         return run, lr, momentum
     computed = fast_schedule(_Run(setup).scheduler, setup.steps, setup.optimizer.momentum_key, setup.metric)
@@ -461,11 +465,7 @@ def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarra
         if momentum is not None and fast_momentum is not None:
             momentum[loop_until + 1 :] = fast_momentum[loop_until:]
         return run, lr, momentum
-    for t in range(loop_until + 1, setup.steps + 1):
-        run.advance(train=False)
-        lr[t] = run.lrs()
-        if momentum is not None:
-            momentum[t] = run.momenta()
+    loop(loop_until + 1, setup.steps)
     return run, lr, momentum
 
 
@@ -672,9 +672,12 @@ class Replayer:
 
     def _live(self) -> _Run:
         if self._run is None:
-            with _recording_warnings():
-                self._run = _Run(self._setup, self._parameters)
+            self._run = self._fresh()
         return self._run
+
+    def _fresh(self) -> _Run:
+        with _recording_warnings():
+            return _Run(self._setup, self._parameters)
 
     def _start(self, step: int) -> int:
         """Where training towards ``step`` begins: the live run, or the nearest snapshot (or 0) before it."""
@@ -690,8 +693,7 @@ class Replayer:
         )
 
     def _restore(self, step: int) -> None:
-        with _recording_warnings():
-            run = _Run(self._setup, self._parameters)
+        run = self._fresh()
         snapshot = self._snapshots.get(step)
         if snapshot is not None:
             with torch.no_grad():
