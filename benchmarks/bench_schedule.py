@@ -35,8 +35,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 import lr_widgets  # noqa: E402
 from lr_widgets import Explorer, scheduler_specs, simulate  # noqa: E402
+from lr_widgets.core.config import Config  # noqa: E402
 from lr_widgets.core.fast import FAST_SCHEDULERS  # noqa: E402
-from lr_widgets.core.simulate import _build_scheduler, _setup  # noqa: E402
+from lr_widgets.core.simulate import build  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 STEPS = (1_000, 10_000, 100_000)
@@ -65,10 +66,10 @@ def median_ms(run: Callable[[], object], repeats: int) -> float:
 
 def classic_loop(name: str, steps: int) -> list[list[float]]:
     """The seed helper: build the optimizer and scheduler, then ``opt.step(); sched.step(); get_last_lr()``."""
-    setup = _setup("SGD", {"lr": 0.1, "momentum": 0.9}, name, KWARGS.get(name), steps, None, "loss")
-    opt = torch.optim.SGD([torch.zeros(10, requires_grad=True)], lr=0.1, momentum=0.9)
-    sched = _build_scheduler(opt, setup.scheduler, setup.scheduler_kwargs)
-    metric = setup.metric
+    config = Config("SGD", {"lr": 0.1, "momentum": 0.9}, name, KWARGS.get(name), steps, None, "loss").resolved()
+    built = build(config)
+    opt, sched = built.optimizer, built.scheduler
+    metric = config.metric
     lrs = [sched.get_last_lr()]
     for t in range(steps):
         opt.step()

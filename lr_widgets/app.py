@@ -19,7 +19,8 @@ import ipywidgets as widgets
 from .core.adopt import adopt
 from .core.arguments import tied_length, tied_run_lengths
 from .core.code import python_code
-from .core.errors import LrWidgetsError
+from .core.config import Config
+from .core.errors import IncompatibleError, LrWidgetsError
 from .core.marks import schedule_marks
 from .core.simulate import Replay, Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
@@ -30,7 +31,7 @@ from .view.pacing import Pacer, running_loop
 from .view.panel import Panel, panel_text
 from .view.plot import PROJECTOR, Pin, SchedulePlot
 
-__all__ = ["Explorer", "explore"]
+__all__ = ["Explorer", "explore", "DEFAULT"]
 
 _STEPS = HyperParam("steps", 100, "int", bounds=(10, 1000))
 _STEPS_PER_EPOCH = HyperParam("steps_per_epoch", 1, "int", bounds=(1, 500))
@@ -38,8 +39,6 @@ _GROUP_KEYS = ("lr", "weight_decay")
 #: Training steps the panel replays at once; a longer replay goes on in chunks of this size
 #: between the kernel's other messages, so the figure and the controls keep answering.
 PANEL_CHUNK = 200
-# How a scheduler is usually stepped in a training loop.
-_STEPPED_PER_BATCH = {"OneCycleLR", "CyclicLR"}
 
 
 def _section(title: str) -> widgets.HTML:
@@ -288,12 +287,17 @@ class Explorer(widgets.VBox):
         for stale in [key for key in user if key not in {hp.name for hp in spec.hyperparams}]:
             user.pop(stale)  # kept values carry over only where the new class has the argument
         main, advanced = [], []
+        proposed = tied_run_lengths(spec, user, self._steps_or(100)) if kind == "scheduler" else {}
         for hp in spec.hyperparams:
             value = user.get(hp.name, self._shown_default(kind, hp))
             if hp.kind == "schedulers":
                 control: widgets.Widget = Composer(value, steps=self._steps_or(100))
             else:
-                control = widget_for(hp, value, steps=self._steps_or(100), label=hp.name)
+                # a run length the Explorer proposes shows that it follows steps, and can be unticked
+                follows = (hp.name in proposed) if kind == "scheduler" and hp.run_length is not None else None
+                control = widget_for(hp, value, steps=self._steps_or(100), label=hp.name, follows=follows)
+                if follows is not None:
+                    control.observe(self._guard(lambda c, n=hp.name: self._follow_changed(n, c["new"])), "follows")
             control.observe(self._guard(lambda change, n=hp.name: self._changed(kind, n, change["new"])), "value")
             self.controls[f"{kind}.{hp.name}"] = control
             (advanced if hp.advanced else main).append(control)
@@ -346,8 +350,21 @@ class Explorer(widgets.VBox):
         if self._quiet:
             return
         self._user[kind][name] = value
+        control = self.controls.get(f"{kind}.{name}")
+        if isinstance(control, HyperParamControl) and control.follows:
+            with self._programmatic():
+                control.follows = False  # a value the user set stays where it is when steps changes
         if kind == "optimizer" and name in _GROUP_KEYS:
             self._show_group_defaults()
+        self._pacer.request("update")
+
+    def _follow_changed(self, name: str, follows: bool) -> None:
+        if self._quiet:
+            return
+        if follows:
+            self._user["scheduler"].pop(name, None)
+        else:
+            self._user["scheduler"][name] = self.controls[f"scheduler.{name}"].value
         self._pacer.request("update")
 
     def _group_changed(self, g: int, key: str, value: Any) -> None:
@@ -413,15 +430,7 @@ class Explorer(widgets.VBox):
 
     def _update(self) -> None:
         """Simulate what the controls say; on success show it everywhere, else say why."""
-        trace = simulate(
-            self.controls["optimizer"].value,
-            dict(self._user["optimizer"]),
-            self.controls["scheduler"].value,
-            self._scheduler_kwargs(),
-            self.controls["steps"].value,
-            param_groups=self._param_groups(),
-            metric=self.metric,
-        )
+        trace = simulate(self.config)
         self._steps_per_epoch()  # what would stop the drawing stops the update before anything changes
         last_good, self.trace = self.trace, trace
         try:
@@ -448,6 +457,7 @@ class Explorer(widgets.VBox):
         notes = []
         if trace.left_out:
             notes.append(f"{trace.optimizer} takes only 2-D parameters; left out: {', '.join(trace.left_out)}.")
+        notes += [f"Note: {note}." for note in trace.notes]
         notes += [f"torch warned: {message}" for message in trace.warnings]
         self._say(" ".join(notes))
 
@@ -564,6 +574,19 @@ class Explorer(widgets.VBox):
 
     # -- public ---------------------------------------------------------------------------
     @property
+    def config(self) -> Config:
+        """The question the controls ask now, as one value (``simulate(explorer.config)`` gives its trace)."""
+        return Config(
+            self.controls["optimizer"].value,
+            dict(self._user["optimizer"]),
+            self.controls["scheduler"].value,
+            self._scheduler_kwargs(),
+            self.controls["steps"].value,
+            self._param_groups(),
+            self.metric,
+        )
+
+    @property
     def panel(self) -> str:
         """The text of the side panel."""
         self._settle()
@@ -649,7 +672,7 @@ class Explorer(widgets.VBox):
 def _stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
     if scheduler is None:
         return ""
-    if scheduler in _STEPPED_PER_BATCH:
+    if scheduler_spec(scheduler).per_batch:
         how = f"{scheduler} is stepped after every optimizer step (every batch), as here."
     elif scheduler == "ReduceLROnPlateau":
         how = "ReduceLROnPlateau is usually stepped once per epoch, with the validation metric; here after every step."
@@ -660,52 +683,67 @@ def _stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
     return f"<small style='color:#555'>{html.escape(how)}</small>"
 
 
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: ``explore()``'s scheduler when none is named: CosineAnnealingLR for a named optimizer, none for yours.
+DEFAULT: Any = _Default()
+
+
 def explore(
-    optimizer: Any = None,
-    scheduler: Any = None,
+    optimizer: Any = "SGD",
+    scheduler: Any = DEFAULT,
     *,
     model: Any = None,
     steps: int | None = None,
-    steps_per_epoch: int = 1,
-    projector: bool = False,
+    **explorer_arguments: Any,
 ) -> Explorer:
     """Open the Explorer: the default app, or one that starts from your own optimizer and scheduler.
 
     Parameters
     ----------
     optimizer
-        ``None`` (the default app), a class name such as ``"AdamW"``, or your own
-        ``torch.optim.Optimizer``: its class, hyperparameters and param groups are read, never changed.
+        A class name such as ``"AdamW"``, or your own ``torch.optim.Optimizer``: its class,
+        hyperparameters and param groups are read, never changed.
     scheduler
-        A scheduler class name, or your own scheduler (read, never changed).
+        A scheduler class name, your own scheduler object (read, never changed), or ``None``
+        for a constant LR. Left out: ``"CosineAnnealingLR"`` for a named optimizer, none for yours.
     model
         Your model, so that parameters can be named (optional).
     steps
-        The number of steps to show (read from the scheduler where it says, else 100).
-    steps_per_epoch
-        Batches per epoch, for an x axis in epochs.
-    projector
-        Large type and high contrast, for showing it to a class.
+        The number of steps to show (read from your scheduler where it says, else 100).
+    explorer_arguments
+        Everything else :class:`Explorer` takes (``steps_per_epoch``, ``projector``, ``metric`` ...).
     """
-    if optimizer is None or isinstance(optimizer, str):
+    if isinstance(optimizer, str) or isinstance(optimizer, type):
+        if scheduler is not DEFAULT and scheduler is not None and not isinstance(scheduler, (str, type)):
+            raise IncompatibleError(
+                "a scheduler object comes with its optimizer: pass both, explore(your_optimizer, your_scheduler)",
+                "scheduler",
+            )
+        name = scheduler.__name__ if isinstance(scheduler, type) else scheduler
         return Explorer(
-            optimizer or "SGD",
-            scheduler or "CosineAnnealingLR",
+            optimizer if isinstance(optimizer, str) else optimizer.__name__,
+            "CosineAnnealingLR" if scheduler is DEFAULT else name,
             steps=steps or 100,
-            steps_per_epoch=steps_per_epoch,
-            projector=projector,
+            **explorer_arguments,
         )
-    settings = adopt(optimizer, scheduler, model=model)
+    named = isinstance(scheduler, (str, type)) or scheduler is None or scheduler is DEFAULT
+    settings = adopt(optimizer, None if named else scheduler, model=model)
+    config = settings.config
+    if named and scheduler not in (None, DEFAULT):
+        config = config.replace(scheduler=scheduler if isinstance(scheduler, str) else scheduler.__name__)
     explorer = Explorer(
-        settings.optimizer,
-        settings.scheduler,
-        steps=steps or settings.steps,
-        optimizer_kwargs=settings.optimizer_kwargs,
-        scheduler_kwargs=settings.scheduler_kwargs,
-        param_groups=settings.param_groups,
+        config.optimizer,
+        config.scheduler,
+        steps=steps or config.steps,
+        optimizer_kwargs=config.optimizer_kwargs,
+        scheduler_kwargs=config.scheduler_kwargs,
+        param_groups=config.param_groups,
         parameters=settings.parameters,
-        steps_per_epoch=steps_per_epoch,
-        projector=projector,
+        **explorer_arguments,
     )
     if settings.notes:
         explorer._say(" ".join(settings.notes) + (" " + explorer.status if explorer.status else ""))

@@ -13,7 +13,6 @@ from lr_widgets import (
     LrWidgetsError,
     MetricError,
     RunLengthError,
-    TorchRefusedError,
     UnknownNameError,
     replay,
     simulate,
@@ -34,29 +33,27 @@ MISTAKES = [
         UnknownNameError,
         "SGD has no argument 'betas'",
     ),
-    ("negative lr", dict(optimizer_kwargs={"lr": -0.1}), InvalidValueError, "lr must be greater than 0: got -0.1"),
-    ("zero lr", dict(optimizer_kwargs={"lr": 0}), InvalidValueError, "lr must be greater than 0: got 0"),
+    (
+        "negative lr",
+        dict(optimizer_kwargs={"lr": -0.1}),
+        InvalidValueError,
+        "SGD refuses lr = -0.1 (torch says: Invalid learning rate: -0.1)",
+    ),
     ("nan lr", dict(optimizer_kwargs={"lr": float("nan")}), InvalidValueError, "lr must be a finite number: got nan"),
     ("infinite lr", dict(optimizer_kwargs={"lr": float("inf")}), InvalidValueError, "lr must be a finite number"),
     ("text lr", dict(optimizer_kwargs={"lr": "fast"}), InvalidValueError, "lr must be a number: got 'fast'"),
     ("bool lr", dict(optimizer_kwargs={"lr": True}), InvalidValueError, "lr must be a number"),
     (
-        "eps zero",
-        dict(optimizer="Adam", optimizer_kwargs={"eps": 0.0}),
-        InvalidValueError,
-        "eps must be greater than 0",
-    ),
-    (
         "betas at 1",
         dict(optimizer="Adam", optimizer_kwargs={"betas": (0.9, 1.0)}),
         InvalidValueError,
-        "each of betas must be in [0, 1): got 1",
+        "Adam refuses betas = 1.0 (torch says: Invalid beta parameter at index 1: 1.0)",
     ),
     (
         "betas negative",
         dict(optimizer="AdamW", optimizer_kwargs={"betas": (-0.1, 0.99)}),
         InvalidValueError,
-        "each of betas must be in [0, 1)",
+        "AdamW refuses betas = -0.1",
     ),
     (
         "betas one number",
@@ -76,19 +73,6 @@ MISTAKES = [
         IncompatibleError,
         "nesterov",
     ),
-    ("momentum above 1", dict(optimizer_kwargs={"momentum": 1.5}), InvalidValueError, "momentum must be in [0, 1]"),
-    (
-        "milestones unsorted",
-        dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [30, 10]}),
-        InvalidValueError,
-        "milestones must be increasing: got [30, 10]",
-    ),
-    (
-        "milestones negative",
-        dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [-5, 10]}),
-        InvalidValueError,
-        "milestones must not be negative",
-    ),
     (
         "milestones not numbers",
         dict(scheduler="MultiStepLR", scheduler_kwargs={"milestones": "30, sixty"}),
@@ -101,42 +85,35 @@ MISTAKES = [
         InvalidValueError,
         "each of milestones must be a whole number",
     ),
-    ("T_max zero", dict(scheduler_kwargs={"T_max": 0}), InvalidValueError, "T_max must be at least 1: got 0"),
+    (
+        "T_max zero",
+        dict(scheduler_kwargs={"T_max": 0}),
+        InvalidValueError,
+        "CosineAnnealingLR divides by zero at step 1",
+    ),
     (
         "step_size zero",
         dict(scheduler="StepLR", scheduler_kwargs={"step_size": 0}),
         InvalidValueError,
-        "step_size must be at least 1",
-    ),
-    (
-        "gamma zero",
-        dict(scheduler="ExponentialLR", scheduler_kwargs={"gamma": 0}),
-        InvalidValueError,
-        "gamma must be greater than 0",
-    ),
-    (
-        "gamma negative",
-        dict(scheduler="StepLR", scheduler_kwargs={"step_size": 5, "gamma": -0.5}),
-        InvalidValueError,
-        "gamma must be greater than 0",
+        "StepLR divides by zero at step 1",
     ),
     (
         "power negative",
         dict(scheduler="PolynomialLR", scheduler_kwargs={"power": -1}),
         InvalidValueError,
-        "power must be at least 0",
+        "PolynomialLR divides by zero at step 5",
     ),
     (
         "T_0 zero",
         dict(scheduler="CosineAnnealingWarmRestarts", scheduler_kwargs={"T_0": 0}),
         InvalidValueError,
-        "T_0 must be at least 1",
+        "CosineAnnealingWarmRestarts refuses T_0 = 0: torch expects positive integer T_0",
     ),
     (
         "T_mult zero",
         dict(scheduler="CosineAnnealingWarmRestarts", scheduler_kwargs={"T_0": 5, "T_mult": 0}),
         InvalidValueError,
-        "T_mult must be at least 1",
+        "refuses T_mult = 0: torch expects integer T_mult >= 1",
     ),
     (
         "mode unknown",
@@ -167,18 +144,6 @@ MISTAKES = [
         dict(optimizer="Rprop", scheduler="OneCycleLR"),
         IncompatibleError,
         "OneCycleLR cycles momentum but Rprop has none",
-    ),
-    (
-        "per-group max_lr",
-        dict(scheduler="OneCycleLR", scheduler_kwargs={"max_lr": [0.1, -1]}, param_groups=[{}, {}]),
-        InvalidValueError,
-        "each of max_lr must be greater than 0: got -1",
-    ),
-    (
-        "cyclic max below base",
-        dict(scheduler="CyclicLR", scheduler_kwargs={"base_lr": 0.01, "max_lr": 0.001}),
-        IncompatibleError,
-        "CyclicLR's max_lr (0.001) must be at least its base_lr (0.01)",
     ),
     (
         "sequential milestones",
@@ -214,7 +179,7 @@ MISTAKES = [
             scheduler_kwargs={"schedulers": [("ConstantLR", {}), ("StepLR", {"step_size": 0})]},
         ),
         InvalidValueError,
-        "ChainedScheduler, scheduler 2 (StepLR): step_size must be at least 1",
+        "ChainedScheduler divides by zero at step 1",
     ),
     ("plateau without metric", dict(scheduler="ReduceLROnPlateau"), MetricError, "needs one"),
     (
@@ -237,12 +202,6 @@ MISTAKES = [
     ),
     ("too many groups", dict(param_groups=[{}, {}, {}, {}]), IncompatibleError, "1 to 3 param groups: got 4"),
     ("groups not a list", dict(param_groups={"lr": 0.1}), InvalidValueError, "param_groups must be a list"),
-    (
-        "group override mistake",
-        dict(param_groups=[{"lr": 0.1}, {"lr": -1}]),
-        InvalidValueError,
-        "lr must be greater than 0",
-    ),
     ("steps zero", dict(steps=0), RunLengthError, "steps must be at least 1: got 0"),
     ("steps fractional", dict(steps=2.5), RunLengthError, "steps must be a whole number"),
     ("steps huge", dict(steps=10_000_000), RunLengthError, f"more than lr_widgets simulates ({MAX_STEPS:,})"),
@@ -309,8 +268,8 @@ MISTAKES = [
     (
         "torch refuses in its own words",
         dict(optimizer="Rprop", optimizer_kwargs={"etas": (0.5, 0.9)}),
-        TorchRefusedError,
-        "Rprop refused these settings: Invalid eta values: 0.5, 0.9",
+        InvalidValueError,
+        "Rprop refuses etas = 0.5, 0.9 (torch says: Invalid eta values: 0.5, 0.9)",
     ),
 ]
 
@@ -326,8 +285,11 @@ def test_each_mistake_has_its_message(arguments: dict, error: type, words: str) 
 
 def test_errors_name_their_argument() -> None:
     with pytest.raises(InvalidValueError) as raised:
-        simulate(scheduler="MultiStepLR", scheduler_kwargs={"milestones": [30, 10]})
-    assert raised.value.argument == "milestones"
+        simulate(optimizer="Adam", optimizer_kwargs={"betas": (1.0, 0.9)})
+    assert raised.value.argument == "betas"
+    with pytest.raises(InvalidValueError) as raised:
+        simulate(scheduler="CosineAnnealingWarmRestarts", scheduler_kwargs={"T_0": 0})
+    assert raised.value.argument == "T_0"
     with pytest.raises(IncompatibleError) as raised:
         simulate(optimizer="Adagrad", scheduler="CyclicLR")
     assert raised.value.argument == "cycle_momentum"

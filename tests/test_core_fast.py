@@ -21,9 +21,10 @@ from torch.optim import lr_scheduler as S
 from torch_reference import Case, classic_loop
 
 from lr_widgets import simulate
+from lr_widgets.core.config import Config as Question
 from lr_widgets.core.expressions import Formula
 from lr_widgets.core.fast import FAST_SCHEDULERS, fast_schedule
-from lr_widgets.core.simulate import _Run, _setup
+from lr_widgets.core.simulate import build
 
 
 @dataclass
@@ -202,10 +203,10 @@ def _config(draw: st.DrawFn, name: str) -> Config:
 def _check(config: Config, group_lrs: tuple[float, float]) -> None:
     optimizer_kwargs = {"momentum": 0.9} if config.optimizer == "SGD" else {}
     param_groups = [{"lr": lr} for lr in group_lrs]
-    setup = _setup(
+    question = Question(
         config.optimizer, optimizer_kwargs, config.scheduler, config.kwargs, config.steps, param_groups, config.metric
-    )
-    fast = fast_schedule(_Run(setup).scheduler, config.steps, setup.optimizer.momentum_key, setup.metric)
+    ).resolved()
+    fast = fast_schedule(build(question).scheduler, config.steps, question.optimizer_spec.momentum_key, question.metric)
     assert fast is not None, "fell back to the loop"
     trace = simulate(config.optimizer, optimizer_kwargs, config.scheduler, config.kwargs, config.steps,
                      param_groups=param_groups, metric=config.metric)  # fmt: skip
@@ -242,11 +243,11 @@ def test_long_cosine_rising_again_matches_the_classic_loop_at_100k_steps() -> No
     ],
 )
 def test_what_the_fast_path_cannot_follow_runs_the_real_loop(scheduler: str, kwargs: dict[str, Any]) -> None:
-    setup = _setup("SGD", None, scheduler, kwargs, 100, None, "loss")
+    question = Question("SGD", None, scheduler, kwargs, 100, None, "loss").resolved()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch warns about a ChainedScheduler inside SequentialLR
-        run = _Run(setup)
-    assert fast_schedule(run.scheduler, 100, setup.optimizer.momentum_key) is None
+        built = build(question)
+    assert fast_schedule(built.scheduler, 100, question.optimizer_spec.momentum_key) is None
 
 
 def test_a_formula_that_fails_at_some_step_still_gets_the_loops_message() -> None:

@@ -43,6 +43,7 @@ TORCH_2_13_SCHEDULERS = {
     "OneCycleLR",
     "PolynomialLR",
     "StepLR",
+    "SWALR",  # from torch.optim.swa_utils
     "SequentialLR",
     "ChainedScheduler",
     "ReduceLROnPlateau",

@@ -6,10 +6,22 @@ Nothing here imports ipywidgets, matplotlib or IPython, so the core can be used
 
 from . import errors
 from .arguments import MAX_STEPS
+from .config import Config
 from .errors import *  # noqa: F403 -- one exception per kind of mistake
 from .expressions import Formula
 from .introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
-from .simulate import SYNTHETIC_METRICS, Replay, Replayer, Trace, replay, simulate, synthetic_metric
+from .simulate import (
+    SYNTHETIC_METRICS,
+    Built,
+    Replay,
+    Replayer,
+    Trace,
+    build,
+    record,
+    replay,
+    simulate,
+    synthetic_metric,
+)
 from .specs import (
     HyperParam,
     Interval,
@@ -23,6 +35,10 @@ from .specs import (
 
 __all__ = [
     "simulate",
+    "record",
+    "Config",
+    "build",
+    "Built",
     "replay",
     "Trace",
     "Replay",

@@ -14,8 +14,10 @@ from typing import Any
 
 import torch
 
+from .config import Config
 from .errors import UnknownNameError
 from .introspect import param_names
+from .private import PrivateMissing, private
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_specs, scheduler_specs
 from .toy import MAX_GROUPS, NamedGroups
 
@@ -28,12 +30,7 @@ _GROUP_KEYS = ("lr", "weight_decay")
 class Adopted:
     """What the Explorer needs to start from a user's objects."""
 
-    optimizer: str
-    optimizer_kwargs: dict[str, Any]
-    param_groups: list[dict[str, Any]]
-    scheduler: str | None
-    scheduler_kwargs: dict[str, Any]
-    steps: int
+    config: Config
     notes: list[str] = field(default_factory=list)
     #: The user's parameters, named, per param group (the Explorer replays copies of them).
     parameters: NamedGroups = field(default_factory=list)
@@ -96,18 +93,29 @@ def _lambda(scheduler: Any) -> Any:
     return lambdas[0] if all(f is lambdas[0] for f in lambdas) else list(lambdas)
 
 
-def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
+def _scheduler_settings(scheduler: Any, spec: SchedulerSpec, notes: list[str]) -> dict[str, Any]:
+    try:
+        return _read_scheduler(scheduler, spec)
+    except PrivateMissing as missing:
+        notes.append(
+            f"lr_widgets could not read your {spec.name}'s settings ({missing}): "
+            f"it starts from torch's defaults for {spec.name}; record(optimizer, scheduler) still runs yours exactly."
+        )
+        return {}
+
+
+def _read_scheduler(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
     name = spec.name
     groups = scheduler.optimizer.param_groups
     read: dict[str, Any] = {}
-    if name in ("SequentialLR", "ChainedScheduler"):
+    if spec.composite:
         children = []
-        for child in scheduler._schedulers:
+        for child in private(scheduler, "schedulers"):
             child_spec = _spec_of(child, scheduler_specs(), "scheduler")
-            children.append((child_spec.name, _scheduler_settings(child, child_spec)))
+            children.append((child_spec.name, _read_scheduler(child, child_spec)))
         read["schedulers"] = children
-        if name == "SequentialLR":
-            read["milestones"] = list(scheduler._milestones)
+        if spec.sequential:
+            read["milestones"] = list(private(scheduler, "milestones"))
         return read
     for hp in spec.hyperparams:
         if hp.advanced or hp.kind == "schedulers":
@@ -115,34 +123,37 @@ def _scheduler_settings(scheduler: Any, spec: SchedulerSpec) -> dict[str, Any]:
         if hasattr(scheduler, hp.name) and not callable(getattr(scheduler, hp.name)):
             read[hp.name] = _plain(getattr(scheduler, hp.name))
     if isinstance(read.get("milestones"), Counter):
-        read["milestones"] = sorted(read["milestones"].elements())
+        read["milestones"] = list(read["milestones"].elements())  # in the order given, repeats kept
     if name in ("LambdaLR", "MultiplicativeLR"):
         read["lr_lambda"] = _lambda(scheduler)
     if name == "ReduceLROnPlateau":
         read["min_lr"] = _per_group(scheduler.min_lrs)
+    if name == "SWALR":
+        read["swa_lr"] = _per_group([g["swa_lr"] for g in groups])
     if name == "CyclicLR":
         up = round(scheduler.total_size * scheduler.step_ratio)
         read.update(
-            base_lr=scheduler.base_lrs[0],
-            max_lr=scheduler.max_lrs[0],
+            base_lr=_per_group(scheduler.base_lrs),
+            max_lr=_per_group(scheduler.max_lrs),
             step_size_up=up,
             step_size_down=round(scheduler.total_size) - up,
         )
-        if scheduler._scale_fn_custom is not None:
-            read["scale_fn"] = scheduler._scale_fn_custom
+        custom = private(scheduler, "scale_fn_custom")
+        if custom is not None:
+            read["scale_fn"] = custom
         if scheduler.cycle_momentum:
             read.update(
                 base_momentum=_per_group(scheduler.base_momentums), max_momentum=_per_group(scheduler.max_momentums)
             )
     if name == "OneCycleLR":
         group = groups[0]
-        phases = scheduler._schedule_phases
+        phases = private(scheduler, "schedule_phases")
         read.update(
             max_lr=_per_group([g["max_lr"] for g in groups]),
             div_factor=_tidy(group["max_lr"] / group["initial_lr"]),
             final_div_factor=_tidy(group["initial_lr"] / group["min_lr"]),
             pct_start=_tidy((phases[0]["end_step"] + 1) / scheduler.total_steps),
-            anneal_strategy=scheduler._anneal_func_type,
+            anneal_strategy=private(scheduler, "anneal_func_type"),
             three_phase=len(phases) == 3,
         )
         if scheduler.cycle_momentum:
@@ -175,15 +186,14 @@ def adopt(optimizer: torch.optim.Optimizer, scheduler: Any = None, *, model: Any
     names = param_names(optimizer, model)
     parameters = [[(names[id(p)], p) for p in group["params"]] for group in optimizer.param_groups[:MAX_GROUPS]]
     if scheduler is None:
-        return Adopted(spec.name, optimizer_kwargs, groups, None, {}, 100, notes, parameters)
+        return Adopted(Config(spec.name, optimizer_kwargs, None, None, 100, groups), notes, parameters)
     scheduler_spec_ = _spec_of(scheduler, scheduler_specs(), "scheduler")
-    scheduler_kwargs = _scheduler_settings(scheduler, scheduler_spec_)
+    scheduler_kwargs = _scheduler_settings(scheduler, scheduler_spec_, notes)
     steps = 100
     for key in ("total_steps", "T_max"):
         if isinstance(scheduler_kwargs.get(key), int):
             steps = scheduler_kwargs[key]
     if scheduler_spec_.name == "OneCycleLR" and "total_steps" not in scheduler_kwargs:
-        steps = scheduler.total_steps
-    return Adopted(
-        spec.name, optimizer_kwargs, groups, scheduler_spec_.name, scheduler_kwargs, steps, notes, parameters
-    )
+        steps = getattr(scheduler, "total_steps", steps)
+    config = Config(spec.name, optimizer_kwargs, scheduler_spec_.name, scheduler_kwargs, steps, groups)
+    return Adopted(config, notes, parameters)

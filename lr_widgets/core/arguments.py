@@ -1,10 +1,10 @@
 """Check the arguments a user gives against a spec, before torch sees them.
 
-Each value is checked by its :class:`~lr_widgets.core.specs.HyperParam` kind and
-the range torch documents; a mistake raises an error from
-:mod:`lr_widgets.core.errors` that names the argument. Arguments torch has no
-default for are filled in, and arguments that set the length of a run follow
-the number of steps, so ``simulate(scheduler="CosineAnnealingLR")`` just works.
+Each value is checked by its :class:`~lr_widgets.core.specs.HyperParam` kind: only what
+torch would refuse or cannot be computed raises an error from :mod:`lr_widgets.core.errors`
+(naming the argument); a value outside the range torch documents is run and noted.
+Arguments left out keep torch's defaults; only those torch requires are filled in (run
+lengths from the number of steps), so ``simulate(scheduler="CosineAnnealingLR")`` just works.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .specs import HyperParam, OptimizerSpec, SchedulerSpec, scheduler_spec
 
 __all__ = [
     "MAX_STEPS",
+    "Notes",
     "check_value",
     "check_steps",
     "optimizer_arguments",
@@ -56,29 +57,45 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _real(hp: HyperParam, value: Any, what: str, check_range: bool = True) -> float:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
+class Notes(list):
+    """What resolving the arguments noticed but did not refuse (torch runs it), in plain sentences."""
+
+    def add(self, text: str) -> None:
+        if text not in self:
+            self.append(text)
+
+
+def _outside(hp: HyperParam, value: float, what: str, notes: Notes | None) -> None:
+    if notes is not None and hp.valid is not None and value not in hp.valid:
+        notes.add(
+            f"{what} = {value:g} is not {hp.valid.describe()} as torch documents; torch runs it, and so does lr_widgets"
+        )
+
+
+def _real(hp: HyperParam, value: Any, what: str, notes: Notes | None = None) -> Any:
+    tensor = value if isinstance(value, torch.Tensor) and value.numel() == 1 else None
+    if tensor is not None:
+        value = tensor.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise InvalidValueError(f"{what} must be a number: got {_short(value)}", hp.name)
-    value = float(value)
-    if not math.isfinite(value):
-        raise InvalidValueError(f"{what} must be a finite number: got {value}", hp.name)
-    if check_range and hp.valid is not None and value not in hp.valid:
-        raise InvalidValueError(f"{what} must be {hp.valid.describe()}: got {value:g}", hp.name)
-    return value
+    number = float(value)
+    if not math.isfinite(number):  # a schedule of nan or inf cannot be drawn: the one refusal of ours
+        raise InvalidValueError(f"{what} must be a finite number: got {number}", hp.name)
+    _outside(hp, number, what, notes)
+    # a tensor stays a tensor, as torch keeps it; a copy, as torch writes into the tensor it holds
+    return tensor.detach().clone() if tensor is not None else number
 
 
-def _whole(hp: HyperParam, value: Any, what: str) -> int:
-    number = _real(hp, value, what, check_range=False)
+def _whole(hp: HyperParam, value: Any, what: str, notes: Notes | None = None) -> int:
+    number = _real(HyperParam(hp.name, None, "float"), value, what)
+    number = float(number)
     if not number.is_integer():
         raise InvalidValueError(f"{what} must be a whole number: got {number:g}", hp.name)
-    if hp.valid is not None and number not in hp.valid:
-        raise InvalidValueError(f"{what} must be {hp.valid.describe()}: got {int(number)}", hp.name)
+    _outside(hp, number, what, notes)
     return int(number)
 
 
-def _milestones(hp: HyperParam, value: Any) -> list[int]:
+def _milestones(hp: HyperParam, value: Any, notes: Notes | None = None) -> list[int]:
     if isinstance(value, str):
         parts = [part for part in re.split(r"[,\s]+", value.strip().strip("[]()")) if part]
         numbers_ = []
@@ -96,10 +113,15 @@ def _milestones(hp: HyperParam, value: Any) -> list[int]:
             f"{hp.name} must be a list of step numbers, e.g. [30, 60, 90]: got {_short(value)}", hp.name
         )
     items = [_whole(HyperParam(hp.name, None, "int"), item, f"each of {hp.name}") for item in value]
-    if any(item < 0 for item in items):
-        raise InvalidValueError(f"{hp.name} must not be negative: got {items}", hp.name)
-    if any(b <= a for a, b in zip(items, items[1:])):
-        raise InvalidValueError(f"{hp.name} must be increasing: got {items}", hp.name)
+    if notes is not None and any(b <= a for a, b in zip(items, items[1:])):
+        # torch documents increasing milestones but runs any list; MultiStepLR counts a repeated one twice
+        repeated = sorted({m for m in items if items.count(m) > 1})
+        quirk = (
+            f"; at {', '.join(map(str, repeated))} torch multiplies by gamma once per repeat"
+            if repeated and hp.name == "milestones"
+            else ""
+        )
+        notes.add(f"{hp.name} {items} are not increasing as torch's documentation asks; torch runs them{quirk}")
     return items
 
 
@@ -111,8 +133,12 @@ def _formula(hp: HyperParam, value: Any) -> Any:
     return Formula(value, hp.variable or "epoch", hp.name)
 
 
-def check_value(hp: HyperParam, value: Any) -> Any:
-    """Check one value against its hyperparameter and return it in the form torch takes.
+def check_value(hp: HyperParam, value: Any, notes: Notes | None = None) -> Any:
+    """Check one value's type and shape, and return it in the form torch takes.
+
+    Only what torch would refuse or cannot be computed is an error (text where a number
+    belongs, ``nan``, a list of the wrong length); a value outside the range torch documents
+    is returned as it is, with a sentence added to ``notes``.
 
     Raises
     ------
@@ -127,11 +153,11 @@ def check_value(hp: HyperParam, value: Any) -> Any:
     if kind == "float" and hp.per_group and isinstance(value, (list, tuple)):
         if not value:
             raise InvalidValueError(f"{hp.name} must be a number, or one number per param group", hp.name)
-        return [_real(hp, item, f"each of {hp.name}") for item in value]
+        return [_real(hp, item, f"each of {hp.name}", notes) for item in value]
     if kind == "float":
-        return _real(hp, value, hp.name)
+        return _real(hp, value, hp.name, notes)
     if kind == "int":
-        return _whole(hp, value, hp.name)
+        return _whole(hp, value, hp.name, notes)
     if kind == "bool":
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
@@ -149,11 +175,11 @@ def check_value(hp: HyperParam, value: Any) -> Any:
         defaults = hp.default if isinstance(hp.default, tuple) else (0.0,) * len(value)
         each = f"each of {hp.name}"
         return tuple(
-            None if item is None and default is None else _real(hp, item, each)
+            None if item is None and default is None else _real(hp, item, each, notes)
             for item, default in zip(value, defaults)
         )
     if kind == "list":
-        return _milestones(hp, value)
+        return _milestones(hp, value, notes)
     if kind == "formula":
         return _formula(hp, value)
     if kind == "schedulers":
@@ -185,7 +211,9 @@ def _children(hp: HyperParam, value: Any) -> list[tuple[str, dict[str, Any]]]:
     return children
 
 
-def _given(spec: OptimizerSpec | SchedulerSpec, given: Mapping[str, Any] | None) -> dict[str, Any]:
+def _given(
+    spec: OptimizerSpec | SchedulerSpec, given: Mapping[str, Any] | None, notes: Notes | None = None
+) -> dict[str, Any]:
     if given is None:
         return {}
     if not isinstance(given, Mapping):
@@ -194,35 +222,50 @@ def _given(spec: OptimizerSpec | SchedulerSpec, given: Mapping[str, Any] | None)
         )
     checked = {}
     for name, value in given.items():
-        checked[name] = check_value(spec.hyperparam(name), value)
+        checked[name] = check_value(spec.hyperparam(name), value, notes)
     return checked
 
 
-def optimizer_arguments(spec: OptimizerSpec, given: Mapping[str, Any] | None) -> dict[str, Any]:
+def optimizer_arguments(
+    spec: OptimizerSpec, given: Mapping[str, Any] | None, notes: Notes | None = None
+) -> dict[str, Any]:
     """The checked keyword arguments for ``spec.cls``; arguments not given keep torch's defaults."""
-    return _given(spec, given)
+    return _given(spec, given, notes)
 
 
-def scheduler_arguments(spec: SchedulerSpec, given: Mapping[str, Any] | None, steps: int) -> dict[str, Any]:
-    """The checked keyword arguments for ``spec.cls``, with the ones torch requires filled in.
+def scheduler_arguments(
+    spec: SchedulerSpec,
+    given: Mapping[str, Any] | None,
+    steps: int,
+    *,
+    notes: Notes | None = None,
+    filled: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The checked keyword arguments for ``spec.cls``: the one run-length rule.
+
+    Arguments left out keep torch's defaults, at the top level and inside SequentialLR /
+    ChainedScheduler alike. Only arguments torch *requires* are filled in: those that set
+    the length of a run (``T_max``, ``T_0``, OneCycleLR's ``total_steps`` unless ``epochs``
+    and ``steps_per_epoch`` are given) from ``steps``, the others (``step_size``,
+    ``milestones`` ...) with a suggested value. Each filled argument is put in ``filled``.
 
     Parameters
     ----------
     steps
         The length of the run (of this child's segment, inside SequentialLR).
-        Run-length arguments that torch has no default for follow it.
     """
-    kwargs = _given(spec, given)
+    filled = {} if filled is None else filled
+    kwargs = _given(spec, given, notes)
     for hp in spec.hyperparams:
         if hp.name in kwargs or hp.kind == "schedulers":
             continue
         if hp.run_length is not None and (hp.required or (hp.torch_default is None and not _has_epochs(kwargs))):
-            kwargs[hp.name] = tied_length(hp, steps)
+            kwargs[hp.name] = filled[hp.name] = tied_length(hp, steps)
         elif hp.required:
-            kwargs[hp.name] = check_value(hp, hp.default)
+            kwargs[hp.name] = filled[hp.name] = check_value(hp, hp.default)
     if spec.composite:
-        _composite_arguments(spec, given or {}, kwargs, steps)
-    _check_together(spec, kwargs)
+        _composite_arguments(spec, given or {}, kwargs, steps, notes, filled)
+    _check_together(spec, kwargs, notes)
     return kwargs
 
 
@@ -236,9 +279,10 @@ def tied_length(hp: HyperParam, steps: int) -> int:
 
 
 def tied_run_lengths(spec: SchedulerSpec, given: Mapping[str, Any], steps: int) -> dict[str, int]:
-    """Every run-length argument of ``spec`` not in ``given``, following ``steps``.
+    """Run lengths the Explorer *proposes* for ``spec``: every run-length argument not in ``given``.
 
     None when OneCycleLR is given ``epochs`` and ``steps_per_epoch``: those set its length.
+    The core never applies these by itself (see :func:`scheduler_arguments`).
     """
     if _has_epochs(given):
         return {}
@@ -247,19 +291,27 @@ def tied_run_lengths(spec: SchedulerSpec, given: Mapping[str, Any], steps: int) 
     }
 
 
-def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: dict[str, Any], steps: int) -> None:
+def _composite_arguments(
+    spec: SchedulerSpec,
+    given: Mapping[str, Any],
+    kwargs: dict[str, Any],
+    steps: int,
+    notes: Notes | None,
+    filled: dict[str, Any],
+) -> None:
+    suggested = "schedulers" not in kwargs  # lr_widgets' whole proposal (warmup + main), fitted to the run
     children = (
-        kwargs["schedulers"]
-        if "schedulers" in kwargs
-        else check_value(spec.hyperparam("schedulers"), spec.hyperparam("schedulers").default)
+        check_value(spec.hyperparam("schedulers"), spec.hyperparam("schedulers").default)
+        if suggested
+        else kwargs["schedulers"]
     )
-    if spec.name == "SequentialLR":
+    if spec.sequential:
         if "milestones" not in given:
-            kwargs["milestones"] = _even_milestones(len(children), steps)
+            kwargs["milestones"] = filled["milestones"] = _even_milestones(len(children), steps)
         milestones = kwargs["milestones"]
         if len(milestones) != len(children) - 1:
             raise IncompatibleError(
-                f"SequentialLR with {len(children)} schedulers needs {len(children) - 1} milestone"
+                f"{spec.name} with {len(children)} schedulers needs {len(children) - 1} milestone"
                 f"{'s' if len(children) != 2 else ''} (the steps where the next one takes over): got {milestones}",
                 "milestones",
             )
@@ -268,22 +320,27 @@ def _composite_arguments(spec: SchedulerSpec, given: Mapping[str, Any], kwargs: 
     else:
         segments = [steps] * len(children)
     resolved = []
-    for index, ((name, child_given), segment) in enumerate(zip(children, segments), start=1):
+    for index, ((name, child_given), segment) in enumerate(zip(children, segments)):
         child_spec = scheduler_spec(name)
         if child_spec.needs_metric:
             raise IncompatibleError(
                 f"{spec.name} cannot hold ReduceLROnPlateau: it needs a metric at every step; use it on its own",
                 "schedulers",
             )
+        child_filled: dict[str, Any] = {}
+        if suggested:
+            child_given = {**tied_run_lengths(child_spec, child_given, segment), **child_given}
         try:
-            child = scheduler_arguments(child_spec, child_given, segment)
+            child = scheduler_arguments(child_spec, child_given, segment, notes=notes, filled=child_filled)
         except LrWidgetsError as mistake:
             raise type(mistake)(
-                f"{spec.name}, scheduler {index} ({name}): {mistake.message}", mistake.argument
+                f"{spec.name}, scheduler {index + 1} ({name}): {mistake.message}", mistake.argument
             ) from None
-        child.update(tied_run_lengths(child_spec, child_given, segment))  # inside a composite, all follow the segment
+        filled.update({f"schedulers[{index}].{key}": value for key, value in child_filled.items()})
         resolved.append((name, child))
     kwargs["schedulers"] = resolved
+    if suggested:
+        filled["schedulers"] = resolved
 
 
 def _even_milestones(n_children: int, steps: int) -> list[int]:
@@ -292,17 +349,17 @@ def _even_milestones(n_children: int, steps: int) -> list[int]:
     return [max(1, round(steps * k / n_children)) for k in range(1, n_children)]
 
 
-def _check_together(spec: SchedulerSpec, kwargs: Mapping[str, Any]) -> None:
-    """Rules torch documents across arguments but does not itself check."""
-    if spec.name == "CyclicLR":
+def _check_together(spec: SchedulerSpec, kwargs: Mapping[str, Any], notes: Notes | None) -> None:
+    """Rules torch documents across arguments but does not check: run as torch runs them, and noted."""
+    if spec.name == "CyclicLR" and notes is not None:
         bases, tops = _each(kwargs.get("base_lr")), _each(kwargs.get("max_lr"))
         for base, top in zip(
             bases * len(tops) if len(bases) == 1 else bases, tops * len(bases) if len(tops) == 1 else tops
         ):
             if top < base:
-                raise IncompatibleError(
-                    f"CyclicLR's max_lr ({top:g}) must be at least its base_lr ({base:g}): the LR cycles between them",
-                    "max_lr",
+                notes.add(
+                    f"CyclicLR's max_lr ({top:g}) is below its base_lr ({base:g}): torch runs it, "
+                    "and the LR cycles down from base_lr instead of up"
                 )
 
 

@@ -29,9 +29,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 from .expressions import Formula
+from .private import PrivateMissing, private
 
 __all__ = ["fast_schedule", "FAST_SCHEDULERS"]
 
@@ -169,7 +171,7 @@ def _multiplying(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | No
 
 def _chained(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
     """ChainedScheduler of multiplying schedulers: each step, each child multiplies in turn."""
-    children = s._schedulers
+    children = private(s, "schedulers")
     if any(type(c) not in _FACTORS for c in children):
         raise _Unsupported("a child that does not only multiply")
     n, k, g = epochs.shape[0], len(children), lr0.shape[0]
@@ -220,7 +222,7 @@ def _plateau(s: Any, lr0: np.ndarray, metric: np.ndarray) -> np.ndarray:
 
 def _cosine_annealing_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None) -> tuple[np.ndarray, None]:
     T, eta_min = s.T_max, s.eta_min
-    if not isinstance(T, int) or isinstance(T, bool) or T <= 0 or np.any(epochs < 1) or s._step_count != 1:
+    if not isinstance(T, int) or isinstance(T, bool) or T <= 0 or np.any(epochs < 1) or private(s, "step_count") != 1:
         raise _Unsupported("only the plain recursion is followed")
     cos = _exact_cos((math.pi * np.arange(epochs[0] - 1, epochs[-1] + 1, dtype=np.float64)) / T)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -293,8 +295,9 @@ def _cyclic_lr(
     if not np.all(np.isfinite(scale_factor)):
         raise _Unsupported("torch divides by zero here")
     at = cycle if s.scale_mode == "cycle" else t
-    if s._scale_fn_custom is not None:
-        scale = _formula_values(s._scale_fn_custom, at)
+    custom = private(s, "scale_fn_custom")
+    if custom is not None:
+        scale = _formula_values(custom, at)
     elif s.mode == "triangular":
         scale = np.ones_like(at)
     elif s.mode == "triangular2":
@@ -313,10 +316,11 @@ def _cyclic_lr(
 def _one_cycle_lr(
     s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    if np.any(epochs > s.total_steps) or getattr(s, "_anneal_func_type", None) not in ("cos", "linear"):
+    how = private(s, "anneal_func_type")
+    if np.any(epochs > s.total_steps) or how not in ("cos", "linear"):
         raise _Unsupported("torch refuses these steps")
     t = epochs.astype(np.float64)
-    phases = s._schedule_phases
+    phases = private(s, "schedule_phases")
     phase = np.full(t.shape[0], len(phases) - 1)
     for i in reversed(range(len(phases) - 1)):
         phase[t <= phases[i]["end_step"]] = i
@@ -330,11 +334,9 @@ def _one_cycle_lr(
                 raise _Unsupported("a phase of no length: torch divides by zero")
             pct = (t[here] - start) / (p["end_step"] - start)
             for g, group in enumerate(s.optimizer.param_groups):
-                lr[here, g] = _anneal(s._anneal_func_type, group[p["start_lr"]], group[p["end_lr"]], pct)
+                lr[here, g] = _anneal(how, group[p["start_lr"]], group[p["end_lr"]], pct)
                 if momentum is not None:
-                    momentum[here, g] = _anneal(
-                        s._anneal_func_type, group[p["start_momentum"]], group[p["end_momentum"]], pct
-                    )
+                    momentum[here, g] = _anneal(how, group[p["start_momentum"]], group[p["end_momentum"]], pct)
         start = p["end_step"]
     return lr, momentum
 
@@ -380,10 +382,12 @@ def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, 
     lr = np.empty((steps, lr0.shape[0]))
     momentum = None if m0 is None else np.empty_like(lr)
     if type(scheduler) is torch_schedulers.SequentialLR:
-        children, milestones = scheduler._schedulers, list(scheduler._milestones)
+        children, milestones = private(scheduler, "schedulers"), list(private(scheduler, "milestones"))
         composite = (torch_schedulers.SequentialLR, torch_schedulers.ChainedScheduler)
         if scheduler.last_epoch != 0 or any(type(c) in composite for c in children):
             raise _Unsupported("nested or resumed")
+        if any(b <= a for a, b in zip(milestones, milestones[1:])):
+            raise _Unsupported("milestones out of order: torch's bisection is followed by the loop")
         for child in children:
             _rule(child)
         bounds = [0, *[m for m in milestones if 0 < m <= steps], steps + 1]
@@ -398,7 +402,7 @@ def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, 
                 for group, value in zip(optimizer.param_groups, current_lr):
                     group["lr"] = float(value)
                 _restore_momenta(optimizer, key, current_m)
-                child._update_lr(0)
+                private(child, "update_lr")(0)
                 lr[a - 1] = _group_lrs(optimizer)
                 if momentum is not None:
                     momentum[a - 1] = _group_momenta(optimizer, key)
@@ -446,6 +450,8 @@ def fast_schedule(
     """
     if scheduler is None or steps < 1:
         return None
+    if any(isinstance(group["lr"], torch.Tensor) for group in scheduler.optimizer.param_groups):
+        return None  # torch computes a tensor LR in the tensor's precision: the loop follows it
     try:
         with np.errstate(over="ignore", under="ignore"):
             if type(scheduler) is torch_schedulers.ReduceLROnPlateau:
@@ -456,7 +462,7 @@ def fast_schedule(
                 momentum = None if m0 is None else np.repeat(m0[None, :], steps, axis=0)
             else:
                 lr, momentum = _segments(scheduler, steps, momentum_key)
-    except _Unsupported:
+    except (_Unsupported, PrivateMissing):
         return None
     if not np.all(np.isfinite(lr)) or (momentum is not None and not np.all(np.isfinite(momentum))):
         return None

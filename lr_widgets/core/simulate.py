@@ -21,6 +21,7 @@ trace from snapshots.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import warnings
@@ -32,50 +33,33 @@ from typing import Any
 import numpy as np
 import torch
 
-from .arguments import check_steps, optimizer_arguments, scheduler_arguments
+from .arguments import check_steps
+from .config import Config
 from .errors import (
     IncompatibleError,
     InvalidValueError,
     LrWidgetsError,
-    MetricError,
     RunLengthError,
     TorchRefusedError,
 )
 from .fast import fast_schedule
-from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
+from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
+from .private import PRIVATE
+from .specs import scheduler_spec
 from .toy import NamedGroups, ToyProblem, copied_problem, toy_problem
 
-__all__ = ["Trace", "Replay", "Replayer", "simulate", "replay", "synthetic_metric", "SYNTHETIC_METRICS"]
-
-
-def _falling(steps: int, rng: np.random.Generator) -> np.ndarray:
-    t = np.arange(steps, dtype=np.float64)
-    return 0.2 + 0.8 * np.exp(-t / max(steps / 8, 1.0)) + rng.normal(0.0, 0.004, steps)
-
-
-def _rising(steps: int, rng: np.random.Generator) -> np.ndarray:
-    t = np.arange(steps, dtype=np.float64)
-    return 0.9 - 0.8 * np.exp(-t / max(steps / 8, 1.0)) + rng.normal(0.0, 0.004, steps)
-
-
-#: Built-in metric curves for ReduceLROnPlateau: a validation loss that falls and then
-#: plateaus (for ``mode="min"``), and an accuracy that rises and plateaus (``mode="max"``).
-SYNTHETIC_METRICS: dict[str, Callable[[int, np.random.Generator], np.ndarray]] = {
-    "loss": _falling,
-    "accuracy": _rising,
-}
-
-
-def synthetic_metric(name: str, steps: int, seed: int = 0) -> np.ndarray:
-    """The built-in metric curve ``name`` over ``steps`` steps, with seeded noise."""
-    if name not in SYNTHETIC_METRICS:
-        raise MetricError(
-            f"there is no built-in metric called {name!r}: choose one of "
-            + ", ".join(repr(n) for n in SYNTHETIC_METRICS)
-            + " or pass one value per step",
-            "metric",
-        )
-    return SYNTHETIC_METRICS[name](steps, np.random.default_rng(seed))
+__all__ = [
+    "Trace",
+    "Replay",
+    "Replayer",
+    "Built",
+    "simulate",
+    "record",
+    "replay",
+    "build",
+    "synthetic_metric",
+    "SYNTHETIC_METRICS",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,37 +71,67 @@ class Trace:
     lr
         float64 array of shape ``(steps + 1, n_groups)``: row ``t`` is the LR of each
         param group when optimizer step ``t`` runs (row 0: right after the scheduler is built).
+        The last row, ``lr[steps]``, is what ``get_last_lr()`` returns after the run: torch
+        computes it, but no optimizer step of the run uses it (see :attr:`after_run`).
     momentum
         Same shape: each group's ``momentum`` or ``betas[0]``, or ``None`` if the optimizer has neither.
     metric
         The ``steps`` values fed to ReduceLROnPlateau (value ``t`` after step ``t + 1``), else ``None``.
     optimizer, scheduler
         Class names as torch spells them (``scheduler`` is ``None`` for a constant LR).
-    optimizer_kwargs, scheduler_kwargs
-        The arguments torch was given, with the ones torch requires filled in.
-    param_groups
-        The per-group overrides.
+    config
+        The resolved :class:`~lr_widgets.core.config.Config` that was run; ``None`` for a trace
+        :func:`record` made from your own objects.
     group_names
-        One name per param group of the toy model.
+        One name per param group.
     left_out
         Parameters the optimizer could not take (Muon's 1-D biases).
     warnings
         What torch warned about while running.
+    notes
+        What torch ran but documents otherwise, and what lr_widgets could not read, in sentences.
     """
 
     lr: np.ndarray
     momentum: np.ndarray | None
     metric: np.ndarray | None
     optimizer: str
-    optimizer_kwargs: dict[str, Any]
     scheduler: str | None
-    scheduler_kwargs: dict[str, Any]
-    param_groups: tuple[dict[str, Any], ...]
+    config: Config | None
     group_names: tuple[str, ...]
     left_out: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
-    #: The name of the built-in metric curve, when ``metric`` was given by name.
-    metric_source: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def optimizer_kwargs(self) -> Mapping[str, Any]:
+        """The optimizer's arguments as torch was given them (empty for a recorded trace)."""
+        return self.config.optimizer_kwargs if self.config else {}
+
+    @property
+    def scheduler_kwargs(self) -> Mapping[str, Any]:
+        """The scheduler's arguments as torch was given them, with the ones torch requires filled in."""
+        return self.config.scheduler_kwargs if self.config else {}
+
+    @property
+    def param_groups(self) -> tuple[Mapping[str, Any], ...]:
+        """The per-group overrides (one empty dict per group for a recorded trace)."""
+        return self.config.param_groups if self.config else tuple({} for _ in self.group_names)
+
+    @property
+    def filled(self) -> Mapping[str, Any]:
+        """The arguments torch requires that were left out, and the values they were given."""
+        return self.config.filled if self.config else {}
+
+    @property
+    def metric_source(self) -> str | None:
+        """The name of the built-in metric curve, when ``metric`` was given by name."""
+        return self.config.metric_source if self.config else None
+
+    @property
+    def after_run(self) -> np.ndarray:
+        """The LR after the last step (``lr[steps]``): torch computes it, no step of the run uses it."""
+        return self.lr[-1]
 
     @property
     def steps(self) -> int:
@@ -199,6 +213,27 @@ _TRANSLATIONS: list[tuple[str, Callable[[re.Match[str], str], LrWidgetsError]]] 
         ),
     ),
     (
+        r"^Invalid (learning rate|beta parameter at index \d|\w+ values?): (.+)$",
+        lambda m, who: InvalidValueError(
+            f"{who} refuses {_torch_word(m.group(1))} = {m.group(2)} (torch says: {m.string})",
+            _torch_word(m.group(1)),
+        ),
+    ),
+    (
+        r"(\w+) has (\d+) values, param_groups has (\d+)",
+        lambda m, who: IncompatibleError(
+            f"{who}: {m.group(1)} has {m.group(2)} values but the optimizer has {m.group(3)} param groups: "
+            "give one value, or one per group",
+            m.group(1),
+        ),
+    ),
+    (
+        r"^Expected (?P<what>[^,]*?)\b(?P<arg>\w*_\w*|epochs)\b(?P<rest>[^,]*), but got (?P<got>.+)$",
+        lambda m, who: InvalidValueError(
+            f"{who} refuses {m['arg']} = {m['got']}: torch expects {m['what']}{m['arg']}{m['rest']}", m["arg"]
+        ),
+    ),
+    (
         r"doesn't support per-parameter options",
         lambda m, who: IncompatibleError(f"{who} takes a single param group: use one group", "param_groups"),
     ),
@@ -207,6 +242,16 @@ _TRANSLATIONS: list[tuple[str, Callable[[re.Match[str], str], LrWidgetsError]]] 
         lambda m, who: IncompatibleError(f"{who}: {m.string}", "param_groups"),
     ),
 ]
+
+
+#: torch's words in "Invalid ...: value" -> the argument's name.
+_TORCH_WORDS = {"learning rate": "lr", "beta parameter": "betas", "epsilon": "eps", "eta": "etas"}
+
+
+def _torch_word(phrase: str) -> str:
+    phrase = phrase.split(" at ")[0]
+    first = phrase.split()[0]
+    return _TORCH_WORDS.get(phrase) or _TORCH_WORDS.get(first) or first
 
 
 def _translate(exc: BaseException, who: str, when: str = "") -> LrWidgetsError:
@@ -238,109 +283,14 @@ def _speaking_for(who: str, when: str = "") -> Iterator[None]:
 # --------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------
-@dataclass
-class _Setup:
-    """Everything checked and resolved before torch is called."""
-
-    optimizer: OptimizerSpec
-    optimizer_kwargs: dict[str, Any]
-    scheduler: SchedulerSpec | None
-    scheduler_kwargs: dict[str, Any]
-    param_groups: tuple[dict[str, Any], ...]
-    steps: int
-    metric: np.ndarray | None
-
-
-def _check_param_groups(spec: OptimizerSpec, param_groups: Any) -> tuple[dict[str, Any], ...]:
-    if param_groups is None:
-        return ({},)
-    if isinstance(param_groups, Mapping) or not isinstance(param_groups, Sequence) or not param_groups:
-        raise InvalidValueError(
-            "param_groups must be a list with one dict of overrides per group, e.g. [{'lr': 1e-4}, {'lr': 1e-3}]",
-            "param_groups",
-        )
-    if spec.single_group and len(param_groups) > 1:
-        raise IncompatibleError(f"{spec.name} takes a single param group: use one group", "param_groups")
-    checked = []
-    for overrides in param_groups:
-        if not isinstance(overrides, Mapping):
-            raise InvalidValueError(f"each param group must be a dict of overrides: got {overrides!r}", "param_groups")
-        checked.append(optimizer_arguments(spec, overrides))
-    return tuple(checked)
-
-
-def _check_metric(metric: Any, steps: int) -> np.ndarray:
-    if metric is None:
-        raise MetricError(
-            "ReduceLROnPlateau lowers the LR when a metric stops improving, so it needs one: "
-            "pass metric='loss' (a built-in curve) or one value per step",
-            "metric",
-        )
-    if isinstance(metric, str):
-        return synthetic_metric(metric, steps)
-    try:
-        values = np.asarray(metric, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise MetricError("metric must be numbers, one per step, or the name of a built-in curve", "metric") from None
-    if values.shape[0] != steps:
-        raise MetricError(
-            f"metric has {values.shape[0]} values but {steps} steps are simulated: give one value per step", "metric"
-        )
-    if not np.all(np.isfinite(values)):
-        raise MetricError("metric must be finite numbers: it contains nan or inf", "metric")
-    return values
-
-
-def _setup(
-    optimizer: str,
-    optimizer_kwargs: Mapping[str, Any] | None,
-    scheduler: str | None,
-    scheduler_kwargs: Mapping[str, Any] | None,
-    steps: int,
-    param_groups: Any,
-    metric: Any,
-) -> _Setup:
-    steps = check_steps(steps)
-    opt_spec = optimizer_spec(optimizer)
-    opt_kwargs = optimizer_arguments(opt_spec, optimizer_kwargs)
-    groups = _check_param_groups(opt_spec, param_groups)
-    sched_spec = None if scheduler is None else scheduler_spec(scheduler)
-    sched_kwargs: dict[str, Any] = {}
-    values = None
-    if sched_spec is not None:
-        sched_kwargs = scheduler_arguments(sched_spec, scheduler_kwargs, steps)
-        _check_pairing(opt_spec, sched_spec, sched_kwargs, steps)
-        if sched_spec.needs_metric:
-            values = _check_metric(metric, steps)
-    return _Setup(opt_spec, opt_kwargs, sched_spec, sched_kwargs, groups, steps, values)
-
-
-def _check_pairing(opt: OptimizerSpec, sched: SchedulerSpec, kwargs: Mapping[str, Any], steps: int) -> None:
-    """What torch would refuse only later (or in words naming neither class), said up front."""
-    if sched.cycles_momentum and kwargs.get("cycle_momentum", sched.hyperparam("cycle_momentum").default):
-        if opt.momentum_key is None:
-            raise IncompatibleError(
-                f"{sched.name} cycles momentum but {opt.name} has none: set cycle_momentum=False", "cycle_momentum"
-            )
-    if sched.name == "OneCycleLR":
-        total = kwargs.get("total_steps")
-        if total is None and kwargs.get("epochs") and kwargs.get("steps_per_epoch"):
-            total = kwargs["epochs"] * kwargs["steps_per_epoch"]
-        if total is not None and steps > total:
-            raise RunLengthError(
-                f"OneCycleLR was built for {total} steps but {steps} were simulated: raise total_steps or lower steps",
-                "total_steps",
-            )
-
-
-def _build_scheduler(optimizer: torch.optim.Optimizer, spec: SchedulerSpec, kwargs: Mapping[str, Any]) -> Any:
+def _build_scheduler(optimizer: torch.optim.Optimizer, name: str, kwargs: Mapping[str, Any]) -> Any:
+    spec = scheduler_spec(name)
     if spec.composite:
-        children = [_build_scheduler(optimizer, scheduler_spec(name), child) for name, child in kwargs["schedulers"]]
+        children = [_build_scheduler(optimizer, child, child_kwargs) for child, child_kwargs in kwargs["schedulers"]]
         kwargs = {**kwargs, "schedulers": children}
-        if spec.name == "ChainedScheduler":
-            kwargs["optimizer"] = optimizer
+        if not spec.sequential:  # ChainedScheduler takes the optimizer as a keyword after the children
             with _speaking_for(spec.name):
-                return spec.cls(**kwargs)
+                return spec.cls(optimizer=optimizer, **kwargs)
     with _speaking_for(spec.name):
         return spec.cls(optimizer, **kwargs)
 
@@ -353,31 +303,55 @@ def _no_loss() -> torch.Tensor:
     return torch.zeros(())
 
 
-class _Run:
-    """The optimizer and scheduler of a setup, on a fresh toy problem."""
+@dataclass
+class Built:
+    """The torch objects of a config: a real optimizer and scheduler on a fresh toy problem (or copies of yours)."""
 
-    def __init__(self, setup: _Setup, parameters: NamedGroups | None = None) -> None:
-        self.setup = setup
-        spec = setup.optimizer
-        if parameters is not None:
-            self.toy: ToyProblem = copied_problem(parameters, only_2d=spec.only_2d)
-        else:
-            self.toy = toy_problem(len(setup.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
-        groups = []
-        for members, overrides in zip(self.toy.groups, setup.param_groups):
-            if not members:
-                continue
-            groups.append({"params": [p for _, p in members], **overrides})
-        if len(groups) != len(setup.param_groups):
-            raise IncompatibleError(
-                f"{spec.name} takes only 2-D parameters and a group of the toy model has none: use fewer groups",
-                "param_groups",
-            )
-        with _speaking_for(spec.name):
-            self.optimizer = spec.cls(groups, **setup.optimizer_kwargs)
-        self.scheduler = None
-        if setup.scheduler is not None:
-            self.scheduler = _build_scheduler(self.optimizer, setup.scheduler, setup.scheduler_kwargs)
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    problem: ToyProblem
+
+
+def build(config: Config, *, parameters: NamedGroups | None = None) -> Built:
+    """The real optimizer and scheduler ``config`` describes, on a fresh toy problem.
+
+    Parameters
+    ----------
+    parameters
+        Named parameters per param group: the optimizer then holds *copies* of them.
+    """
+    config = config.resolved()
+    spec = config.optimizer_spec
+    if parameters is not None:
+        problem = copied_problem(parameters, only_2d=spec.only_2d)
+    else:
+        problem = toy_problem(len(config.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
+    # each run gets its own copy of the arguments: torch writes into a tensor lr it is given
+    groups = [
+        {"params": [p for _, p in members], **copy.deepcopy(dict(overrides))}
+        for members, overrides in zip(problem.groups, config.param_groups)
+        if members
+    ]
+    if len(groups) != len(config.param_groups):
+        raise IncompatibleError(
+            f"{spec.name} takes only 2-D parameters and a group of the toy model has none: use fewer groups",
+            "param_groups",
+        )
+    with _speaking_for(spec.name):
+        optimizer = spec.cls(groups, **copy.deepcopy(dict(config.optimizer_kwargs)))
+    scheduler = None
+    if config.scheduler is not None:
+        scheduler = _build_scheduler(optimizer, config.scheduler, config.scheduler_kwargs)
+    return Built(optimizer, scheduler, problem)
+
+
+class _Run:
+    """The classic loop on the objects of a config, one step at a time."""
+
+    def __init__(self, config: Config, parameters: NamedGroups | None = None) -> None:
+        self.config = config
+        built = build(config, parameters=parameters)
+        self.optimizer, self.scheduler, self.toy = built.optimizer, built.scheduler, built.problem
         self.done = 0
 
     def _closure(self) -> torch.Tensor:
@@ -389,8 +363,9 @@ class _Run:
     def advance(self, train: bool) -> None:
         """One optimizer step (a real training step if ``train``), then one scheduler step."""
         step = self.done + 1
-        with _speaking_for(self.setup.optimizer.name, f" at step {step}"):
-            if self.setup.optimizer.needs_closure:
+        spec = self.config.optimizer_spec
+        with _speaking_for(spec.name, f" at step {step}"):
+            if spec.needs_closure:
                 self.optimizer.step(self._closure if train else _no_loss)
             elif train:
                 self._closure()
@@ -398,24 +373,28 @@ class _Run:
             else:
                 self.optimizer.step()
         if self.scheduler is not None:
-            with _speaking_for(self.setup.scheduler.name, f" at step {step}"):  # type: ignore[union-attr]
-                if self.setup.metric is not None:
-                    self.scheduler.step(float(self.setup.metric[self.done]))
+            with _speaking_for(str(self.config.scheduler), f" at step {step}"):
+                if self.config.metric is not None:
+                    self.scheduler.step(float(self.config.metric[self.done]))
                 else:
                     self.scheduler.step()
         self.done = step
 
     def lrs(self) -> list[float]:
-        if self.scheduler is not None:
-            return [float(lr) for lr in self.scheduler.get_last_lr()]
-        return [float(group["lr"]) for group in self.optimizer.param_groups]
+        return _group_lrs(self.optimizer)
 
     def momenta(self) -> list[float] | None:
-        key = self.setup.optimizer.momentum_key
-        if key is None:
-            return None
-        values = [group[key] for group in self.optimizer.param_groups]
-        return [float(v[0] if key == "betas" else v) for v in values]
+        return _group_momenta(self.optimizer, self.config.optimizer_spec.momentum_key)
+
+
+def _group_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
+    return [float(group["lr"]) for group in optimizer.param_groups]
+
+
+def _group_momenta(optimizer: torch.optim.Optimizer, key: str | None) -> list[float] | None:
+    if key is None or any(key not in group for group in optimizer.param_groups):
+        return None
+    return [float(group[key][0] if key == "betas" else group[key]) for group in optimizer.param_groups]
 
 
 @contextmanager
@@ -434,11 +413,11 @@ def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
 GUARD_STEPS = 3
 
 
-def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarray | None]:
-    """The LR (and momentum) rows 0..steps: by the real loop, or its first steps and then the fast path."""
-    run = _Run(setup)
+def _schedule(config: Config) -> tuple[_Run, np.ndarray, np.ndarray | None]:
+    """The LR (and momentum) rows 0..steps: the real loop's first steps, then the fast path or the loop."""
+    run = _Run(config)
     n_groups = len(run.optimizer.param_groups)
-    lr = np.empty((setup.steps + 1, n_groups), dtype=np.float64)
+    lr = np.empty((config.steps + 1, n_groups), dtype=np.float64)
     first_momenta = run.momenta()
     momentum = None if first_momenta is None else np.empty_like(lr)
     lr[0] = run.lrs()
@@ -452,20 +431,21 @@ def _schedule(setup: _Setup, *, fast: bool) -> tuple[_Run, np.ndarray, np.ndarra
             if momentum is not None:
                 momentum[t] = run.momenta()
 
-    loop_until = setup.steps
-    if fast and setup.scheduler is not None and setup.steps > GUARD_STEPS:
+    loop_until = config.steps
+    if config.scheduler is not None and config.steps > GUARD_STEPS:
         loop_until = GUARD_STEPS
     loop(1, loop_until)
-    if loop_until == setup.steps:
+    if loop_until == config.steps:
         return run, lr, momentum
-    computed = fast_schedule(_Run(setup).scheduler, setup.steps, setup.optimizer.momentum_key, setup.metric)
+    key = config.optimizer_spec.momentum_key
+    computed = fast_schedule(_Run(config).scheduler, config.steps, key, config.metric)
     if computed is not None and _agrees(computed, lr, momentum, loop_until):
         fast_lr, fast_momentum = computed
         lr[loop_until + 1 :] = fast_lr[loop_until:]
         if momentum is not None and fast_momentum is not None:
             momentum[loop_until + 1 :] = fast_momentum[loop_until:]
         return run, lr, momentum
-    loop(loop_until + 1, setup.steps)
+    loop(loop_until + 1, config.steps)
     return run, lr, momentum
 
 
@@ -482,7 +462,7 @@ def _agrees(
 
 
 def simulate(
-    optimizer: str = "SGD",
+    optimizer: str | Config = "SGD",
     optimizer_kwargs: Mapping[str, Any] | None = None,
     scheduler: str | None = "CosineAnnealingLR",
     scheduler_kwargs: Mapping[str, Any] | None = None,
@@ -496,17 +476,17 @@ def simulate(
     Parameters
     ----------
     optimizer
-        A ``torch.optim`` class name, e.g. ``"AdamW"``.
+        A ``torch.optim`` class name, e.g. ``"AdamW"`` -- or a whole :class:`Config`, and nothing else.
     optimizer_kwargs
         Its arguments, named as torch names them; the ones left out keep torch's defaults.
     scheduler
-        A ``torch.optim.lr_scheduler`` class name, or ``None`` for a constant LR.
+        A scheduler class name, or ``None`` for a constant LR.
     scheduler_kwargs
-        Its arguments. Those torch requires are filled in if left out, and those that set
-        the length of a run (``T_max``, ``total_steps`` ...) then follow ``steps``.
-        ``SequentialLR`` / ``ChainedScheduler`` take ``schedulers`` as a list of
-        ``(name, kwargs)``; inside them, run lengths left out follow each child's segment.
-        ``lr_lambda`` / ``scale_fn`` are formulas (``"0.95 ** epoch"``) or Python callables.
+        Its arguments. Left out ones keep torch's defaults, at the top level and inside
+        ``SequentialLR`` / ``ChainedScheduler`` alike; only those torch requires are filled in
+        (``T_max``, ``T_0``, ``total_steps`` from ``steps``, or from the segment inside SequentialLR),
+        and ``trace.filled`` says which. Composites take ``schedulers`` as a list of
+        ``(name, kwargs)``. ``lr_lambda`` / ``scale_fn`` are formulas (``"0.95 ** epoch"``) or callables.
     steps
         The number of optimizer steps.
     param_groups
@@ -523,46 +503,143 @@ def simulate(
     Raises
     ------
     LrWidgetsError
-        A subclass naming the argument and what to change.
+        A subclass naming the argument and what to change. Only what torch refuses (or
+        what cannot be computed) is an error; what torch runs but documents otherwise is
+        run, and said in ``trace.notes``.
     """
-    setup = _setup(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups, metric)
+    if isinstance(optimizer, Config):
+        config = optimizer
+    else:
+        config = Config(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups, metric)
+    config = config.resolved()
     with _recording_warnings() as caught:
-        run, lr, momentum = _schedule(setup, fast=True)
+        run, lr, momentum = _schedule(config)
     return Trace(
         lr=lr,
         momentum=momentum,
-        metric=setup.metric,
-        optimizer=setup.optimizer.name,
-        optimizer_kwargs=setup.optimizer_kwargs,
-        scheduler=None if setup.scheduler is None else setup.scheduler.name,
-        scheduler_kwargs=setup.scheduler_kwargs,
-        param_groups=setup.param_groups,
+        metric=config.metric,
+        optimizer=config.optimizer,
+        scheduler=config.scheduler,
+        config=config,
         group_names=run.toy.group_names,
         left_out=run.toy.left_out,
         warnings=_messages(caught),
-        metric_source=metric if isinstance(metric, str) and setup.metric is not None else None,
+        notes=config.notes,
     )
 
 
-def _check_replay(trace: Trace, step: Any, parameters: NamedGroups | None) -> None:
+# --------------------------------------------------------------------------------------
+# your own objects
+# --------------------------------------------------------------------------------------
+def _copies(optimizer: torch.optim.Optimizer, scheduler: Any) -> tuple[torch.optim.Optimizer, Any]:
+    """Deep copies of both, the copied scheduler holding the copied optimizer; the copies have no gradients."""
+    opt, sched = copy.deepcopy((optimizer, scheduler))
+    # A scheduler wraps optimizer.step to notice the order of calls; the copied wrapper would still
+    # call the *original* optimizer (torch keeps a weak reference to it), so wrap the copy anew.
+    wrapper = opt.__dict__.get("step")
+    if wrapper is not None and hasattr(wrapper, "__wrapped__"):
+        opt.step = _tracking_step(opt, wrapper.__wrapped__)  # type: ignore[method-assign]
+    for group in opt.param_groups:
+        for parameter in group["params"]:
+            parameter.grad = None  # the schedule needs no gradients; stale ones would only cost time
+    return opt, sched
+
+
+def _tracking_step(opt: torch.optim.Optimizer, func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def step(*args: Any, **kwargs: Any) -> Any:
+        setattr(opt, PRIVATE["opt_called"], True)
+        return func.__get__(opt, type(opt))(*args, **kwargs)
+
+    setattr(step, PRIVATE["wrapped_by_lr_sched"], True)
+    return step
+
+
+def record(
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any = None,
+    steps: int = 100,
+    *,
+    metric: str | Sequence[float] | np.ndarray | None = None,
+) -> Trace:
+    """Run the classic loop on copies of *your* optimizer and scheduler and record the LR at every step.
+
+    Works with any ``torch.optim.Optimizer`` and any scheduler built on torch's classes
+    (``LambdaLR`` with your own functions, ``SWALR``, ``SequentialLR`` objects, schedulers
+    from other libraries), from the state they are in now. Your objects are deep-copied
+    first and never touched: their ``state_dict``, ``param_groups`` and parameters stay
+    bit-identical.
+
+    Parameters
+    ----------
+    optimizer
+        Your optimizer.
+    scheduler
+        Your scheduler, or ``None`` for a constant LR.
+    steps
+        The number of optimizer steps.
+    metric
+        For ReduceLROnPlateau: one value per step, or ``"loss"`` / ``"accuracy"``.
+
+    Returns
+    -------
+    Trace
+        Row ``t`` of ``lr`` is each param group's ``lr`` when step ``t`` runs; ``config`` is ``None``.
+    """
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise InvalidValueError(
+            f"record takes your torch optimizer (and scheduler): got {type(optimizer).__name__}", "optimizer"
+        )
+    steps = check_steps(steps)
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    values = check_metric(metric, steps) if plateau else None
+    with _recording_warnings() as caught:
+        opt, sched = _copies(optimizer, scheduler)
+        key = "momentum" if "momentum" in opt.defaults else "betas" if "betas" in opt.defaults else None
+        n_groups = len(opt.param_groups)
+        lr = np.empty((steps + 1, n_groups), dtype=np.float64)
+        first = _group_momenta(opt, key)
+        momentum = None if first is None else np.empty_like(lr)
+        who, sched_name = type(opt).__name__, None if sched is None else type(sched).__name__
+        for t in range(steps + 1):
+            lr[t] = _group_lrs(opt)
+            if momentum is not None:
+                momentum[t] = _group_momenta(opt, key)
+            if t == steps:
+                break
+            with _speaking_for(who, f" at step {t + 1}"):
+                opt.step(_no_loss) if isinstance(opt, torch.optim.LBFGS) else opt.step()
+            if sched is not None:
+                with _speaking_for(str(sched_name), f" at step {t + 1}"):
+                    sched.step(float(values[t])) if values is not None else sched.step()
+    names = tuple(f"group {g}" for g in range(n_groups)) if n_groups > 1 else ("all",)
+    return Trace(
+        lr=lr,
+        momentum=momentum,
+        metric=values,
+        optimizer=who,
+        scheduler=sched_name,
+        config=None,
+        group_names=names,
+        warnings=_messages(caught),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# replaying: the optimizer's state at a step
+# --------------------------------------------------------------------------------------
+def _check_replay(trace: Trace, step: Any, parameters: NamedGroups | None) -> Config:
+    if trace.config is None:
+        raise IncompatibleError(
+            "this trace was recorded from your own objects: replay them with your own training loop", "trace"
+        )
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= trace.steps:
         raise RunLengthError(f"step must be a whole number from 0 to {trace.steps}: got {step!r}", "step")
     if parameters is not None and len(parameters) != len(trace.param_groups):
         raise IncompatibleError(
             f"the trace has {len(trace.param_groups)} param groups but {len(parameters)} were given", "param_groups"
         )
-
-
-def _replay_setup(trace: Trace) -> _Setup:
-    return _setup(
-        trace.optimizer,
-        trace.optimizer_kwargs,
-        trace.scheduler,
-        trace.scheduler_kwargs,
-        trace.steps,
-        list(trace.param_groups),
-        trace.metric,
-    )
+    return trace.config
 
 
 def _as_replay(run: _Run) -> Replay:
@@ -584,9 +661,9 @@ def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) ->
         then trains *copies* of them (on a quadratic loss), so the state has their names
         and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
-    _check_replay(trace, step, parameters)
+    config = _check_replay(trace, step, parameters)
     with _recording_warnings():
-        run = _Run(_replay_setup(trace), parameters)
+        run = _Run(config, parameters)
         for _ in range(int(step)):
             run.advance(train=True)
     return _as_replay(run)
@@ -625,10 +702,9 @@ class Replayer:
         every: int | None = None,
         memory: int = 256 * 2**20,
     ) -> None:
-        _check_replay(trace, 0, parameters)
+        self._config = _check_replay(trace, 0, parameters)
         self.trace = trace
         self._parameters = parameters
-        self._setup = _replay_setup(trace)
         self._run: _Run | None = None
         self._snapshots: dict[int, _Snapshot] = {}
         self._every = every
@@ -677,7 +753,7 @@ class Replayer:
 
     def _fresh(self) -> _Run:
         with _recording_warnings():
-            return _Run(self._setup, self._parameters)
+            return _Run(self._config, self._parameters)
 
     def _start(self, step: int) -> int:
         """Where training towards ``step`` begins: the live run, or the nearest snapshot (or 0) before it."""

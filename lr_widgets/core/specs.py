@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import importlib
 import inspect
 import math
 import re
@@ -53,8 +54,8 @@ ADVANCED = frozenset({"foreach", "fused", "capturable", "differentiable", "last_
 class Interval:
     """A range of numbers written as in maths: ``"(0, inf)"``, ``"[0, 1)"``.
 
-    Used for the range torch documents as valid (``HyperParam.valid``), which is
-    wider than the range a slider shows (``HyperParam.bounds``).
+    Used for the range torch documents (``HyperParam.valid``), which is wider than the
+    range a slider shows (``HyperParam.bounds``). A value outside it gets a note, not an error.
     """
 
     low: float
@@ -107,7 +108,8 @@ class HyperParam:
     log
         Whether the value is best shown on a log scale.
     valid
-        The range torch documents as valid, checked before torch is called.
+        The range torch documents (or the usual one). Only torch refuses values: one outside
+        this range is run as torch runs it, with a note in the trace.
     choices
         The allowed values of a ``choice`` (``None`` among them if it is optional).
     optional
@@ -182,12 +184,23 @@ class OptimizerSpec(_ClassSpec):
     only_2d: bool = False
     single_group: bool = False
 
+    def momentum_of(self, group: Mapping[str, Any]) -> float | None:
+        """A param group's momentum as schedulers cycle it: ``momentum``, or ``betas[0]``; ``None`` if neither."""
+        if self.momentum_key is None or self.momentum_key not in group:
+            return None
+        value = group[self.momentum_key]
+        return float(value[0] if self.momentum_key == "betas" else value)
+
 
 @dataclass(frozen=True)
 class SchedulerSpec(_ClassSpec):
     """A learning-rate scheduler class of the installed torch and its hyperparameters."""
 
     composite: bool = False
+    #: A composite whose children take turns at ``milestones`` (SequentialLR); else they all step together.
+    sequential: bool = False
+    #: Usually stepped after every batch (OneCycleLR, CyclicLR), not once per epoch.
+    per_batch: bool = False
     needs_metric: bool = False
     cycles_momentum: bool = False
     #: Overwrites the optimizer's lr with an argument of its own (CyclicLR's base_lr, OneCycleLR's max_lr/div_factor).
@@ -209,12 +222,12 @@ def _did_you_mean(name: str, candidates: list[str], listing: str) -> str:
 # --------------------------------------------------------------------------------------
 KNOWN: dict[str, dict[str, Any]] = {
     # optimizers
-    "lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="(0, inf)"),
+    "lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="[0, inf)"),
     "momentum": dict(kind="float", bounds=(0.0, 0.999), valid="[0, 1]"),
     "dampening": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]"),
     "weight_decay": dict(kind="float", bounds=(0.0, 0.5), valid="[0, inf)"),
     "betas": dict(kind="pair", bounds=(0.0, 0.9999), valid="[0, 1)", length=2),
-    "eps": dict(kind="float", bounds=(1e-12, 1e-2), log=True, valid="(0, inf)"),
+    "eps": dict(kind="float", bounds=(1e-12, 1e-2), log=True, valid="[0, inf)"),
     "Adafactor.eps": dict(kind="pair", bounds=(1e-12, 1e-1), log=True, valid="(0, inf)", length=2),
     "alpha": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]"),
     "lambd": dict(kind="float", bounds=(1e-8, 1.0), log=True, valid="[0, inf)"),
@@ -255,13 +268,16 @@ KNOWN: dict[str, dict[str, Any]] = {
     "lr_lambda": dict(kind="formula", variable="epoch", suggest="0.95 ** epoch"),
     "MultiplicativeLR.lr_lambda": dict(kind="formula", variable="epoch", suggest="0.95"),
     "scale_fn": dict(kind="formula", variable="x"),
-    "base_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="(0, inf)", suggest=1e-3),
-    "max_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="(0, inf)", suggest=1e-2),
-    "OneCycleLR.max_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="(0, inf)", suggest=0.1),
+    # per_group: torch's code also takes one value per param group (its annotation may say float only)
+    "base_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="[0, inf)", suggest=1e-3, per_group=True),
+    "max_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="[0, inf)", suggest=1e-2, per_group=True),
+    "OneCycleLR.max_lr": dict(
+        kind="float", bounds=(1e-6, 10.0), log=True, valid="(0, inf)", suggest=0.1, per_group=True
+    ),
     "step_size_up": dict(kind="int", bounds=(1, 1000), valid="[1, inf)", run_length=0.25),
     "step_size_down": dict(kind="int", bounds=(1, 1000), valid="[1, inf)"),
-    "base_momentum": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]"),
-    "max_momentum": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]"),
+    "base_momentum": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]", per_group=True),
+    "max_momentum": dict(kind="float", bounds=(0.0, 1.0), valid="[0, 1]", per_group=True),
     "total_steps": dict(kind="int", bounds=(1, 1000), valid="[1, inf)", run_length=1.0),
     "epochs": dict(kind="int", bounds=(1, 100), valid="[1, inf)"),
     "steps_per_epoch": dict(kind="int", bounds=(1, 1000), valid="[1, inf)"),
@@ -272,7 +288,9 @@ KNOWN: dict[str, dict[str, Any]] = {
     "patience": dict(kind="int", bounds=(0, 50), valid="[0, inf)"),
     "threshold": dict(kind="float", bounds=(1e-6, 1.0), log=True, valid="[0, inf)"),
     "cooldown": dict(kind="int", bounds=(0, 50), valid="[0, inf)"),
-    "min_lr": dict(kind="float", bounds=(0.0, 0.1), valid="[0, inf)"),
+    "min_lr": dict(kind="float", bounds=(0.0, 0.1), valid="[0, inf)", per_group=True),
+    "swa_lr": dict(kind="float", bounds=(1e-6, 10.0), log=True, valid="[0, inf)", suggest=0.05, per_group=True),
+    "anneal_epochs": dict(kind="int", bounds=(0, 1000), valid="[0, inf)"),
     "ReduceLROnPlateau.eps": dict(kind="float", bounds=(1e-12, 1e-2), log=True, valid="[0, inf)"),
     "last_epoch": dict(kind="int", bounds=(-1, 1000)),
     "schedulers": dict(kind="schedulers"),
@@ -369,7 +387,7 @@ def hyperparam_from_signature(cls_name: str, parameter: inspect.Parameter) -> Hy
         length=length,
         variable=known.get("variable"),
         torch_default=torch_default,
-        per_group=kind == "float" and "list[float]" in str(parameter.annotation),
+        per_group=kind == "float" and (known.get("per_group", False) or "list[float]" in str(parameter.annotation)),
     )
 
 
@@ -399,12 +417,24 @@ _OPTIMIZER_TRAITS: dict[str, dict[str, Any]] = {
     "Muon": dict(only_2d=True),
 }
 _SCHEDULER_TRAITS: dict[str, dict[str, Any]] = {
-    "SequentialLR": dict(composite=True),
+    "SequentialLR": dict(composite=True, sequential=True),
     "ChainedScheduler": dict(composite=True),
     "ReduceLROnPlateau": dict(needs_metric=True),
-    "CyclicLR": dict(sets_lr=True),
-    "OneCycleLR": dict(sets_lr=True),
+    "CyclicLR": dict(sets_lr=True, per_batch=True),
+    "OneCycleLR": dict(sets_lr=True, per_batch=True),
 }
+
+#: Schedulers torch keeps outside ``torch.optim.lr_scheduler``: (module, class name).
+_ELSEWHERE = (("torch.optim.swa_utils", "SWALR"),)
+
+
+def _elsewhere() -> list[type]:
+    found = []
+    for module_name, name in _ELSEWHERE:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            found.append(getattr(module, name))
+    return found
 
 
 def _momentum_key(hyperparams: tuple[HyperParam, ...]) -> str | None:
@@ -437,7 +467,10 @@ def _scheduler_registry(module: ModuleType = torch.optim.lr_scheduler) -> dict[s
     base = tuple(c for c in (getattr(lrs, "LRScheduler", None), getattr(lrs, "ReduceLROnPlateau", None)) if c)
     abstract = tuple(c for c in (getattr(lrs, "LRScheduler", None), getattr(lrs, "_LRScheduler", None)) if c)
     registry = {}
-    for cls in _classes(module, base, abstract):
+    classes = _classes(module, base, abstract)
+    if module is lrs:
+        classes = sorted({*classes, *_elsewhere()}, key=lambda c: c.__name__.lower())
+    for cls in classes:
         hps = _hyperparams(cls)
         traits = dict(_SCHEDULER_TRAITS.get(cls.__name__, {}))
         traits["cycles_momentum"] = any(hp.name == "cycle_momentum" for hp in hps)

@@ -179,8 +179,19 @@ class HyperParamControl(widgets.HBox):
     """
 
     value = traitlets.Any(allow_none=True)
+    #: For a run length the Explorer proposes: whether it follows ``steps`` (a visible "= steps" checkbox);
+    #: ``None`` for every other control.
+    follows = traitlets.Bool(None, allow_none=True)
 
-    def __init__(self, hp: HyperParam, value: Any = None, *, steps: int = 100, label: str | None = None) -> None:
+    def __init__(
+        self,
+        hp: HyperParam,
+        value: Any = None,
+        *,
+        steps: int = 100,
+        label: str | None = None,
+        follows: bool | None = None,
+    ) -> None:
         self.hp = hp
         self._steps = steps
         self._holding = False
@@ -195,7 +206,18 @@ class HyperParamControl(widgets.HBox):
             layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
             tooltip=_describe(hp),
         )
+        if follows is not None:
+            link = widgets.Checkbox(
+                value=follows,
+                description="= steps",
+                indent=False,
+                tooltip=f"{hp.name} follows the number of steps while ticked; untick to keep the value you set",
+                layout=widgets.Layout(width="80px"),
+            )
+            widgets.link((link, "value"), (self, "follows"))
+            inner.append(link)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
+        self.follows = follows
         with self._hold():
             self.value = start
         self._show(start)
@@ -311,10 +333,15 @@ def _describe(hp: HyperParam) -> str:
     if hp.valid is not None:
         parts.append(f"valid: {hp.valid.describe()}")
     if hp.run_length is not None:
-        parts.append("follows the number of steps until you set it")
+        parts.append("a run length: '= steps' makes it follow the number of steps")
     return "; ".join(parts)
 
 
-def widget_for(hp: HyperParam, value: Any = None, *, steps: int = 100, label: str | None = None) -> HyperParamControl:
-    """The control for ``hp``: a log or linear slider with a text box, a checkbox, a dropdown or a text box."""
-    return HyperParamControl(hp, value, steps=steps, label=label)
+def widget_for(
+    hp: HyperParam, value: Any = None, *, steps: int = 100, label: str | None = None, follows: bool | None = None
+) -> HyperParamControl:
+    """The control for ``hp``: a log or linear slider with a text box, a checkbox, a dropdown or a text box.
+
+    ``follows`` (for a run length) adds a visible "= steps" checkbox bound to ``control.follows``.
+    """
+    return HyperParamControl(hp, value, steps=steps, label=label, follows=follows)
