@@ -25,7 +25,7 @@ from .core.marks import schedule_marks
 from .core.simulate import Replay, Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
-from .view.composer import Composer
+from .view.composer import Composer, warmup_then
 from .view.controls import HyperParamControl, close_tree, raised, replace_children, widget_for
 from .view.pacing import Pacer, running_loop
 from .view.panel import Panel, panel_text
@@ -312,6 +312,12 @@ class Explorer(widgets.VBox):
     def _shown_default(self, kind: str, hp: HyperParam) -> Any:
         if kind == "scheduler" and hp.run_length is not None:
             return tied_length(hp, self._steps_or(100))
+        if (
+            kind == "scheduler"
+            and hp.kind == "schedulers"
+            and scheduler_spec(self.controls["scheduler"].value).sequential
+        ):
+            return warmup_then("CosineAnnealingLR", self._steps_or(100))  # proposed, and shown in the composer
         return hp.default
 
     def _build_groups(self) -> None:

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from lr_widgets import simulate
 from lr_widgets.core.code import python_code
@@ -54,10 +55,22 @@ CONFIGURATIONS = [
     ("Muon", {"lr": 0.02}, "PolynomialLR", {"total_iters": 30, "power": 2.0}, 40, [{}, {}], None),
     ("Adafactor", None, None, None, 10, None, None),
     ("ASGD", None, "MultiStepLR", {"milestones": [5, 15]}, 25, None, None),
+    ("SGD", None, "MultiStepLR", {"milestones": [15, 5, 15]}, 25, None, None),
+    ("SGD", None, "SWALR", {"swa_lr": [0.01, 0.02], "anneal_epochs": 4}, 20, [{}, {"lr": 0.5}], None),
+    ("Adam", {"lr": torch.tensor(0.01)}, "StepLR", {"step_size": 3}, 12, None, None),
+    (
+        "SGD",
+        {"momentum": 0.9},
+        "CyclicLR",
+        {"base_lr": 0, "max_lr": [0.1, 0.2], "step_size_up": 4, "base_momentum": [0.8, 0.7], "max_momentum": 1.5},
+        20,
+        [{}, {}],
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize("config", CONFIGURATIONS, ids=[f"{c[0]}-{c[2]}" for c in CONFIGURATIONS])
+@pytest.mark.parametrize("config", CONFIGURATIONS, ids=[f"{i}-{c[0]}-{c[2]}" for i, c in enumerate(CONFIGURATIONS)])
 def test_exported_code_reproduces_the_trace(config, tmp_path) -> None:
     optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, groups, metric = config
     trace = simulate(

@@ -99,7 +99,7 @@ def test_explore_starts_from_the_users_adamw_and_one_cycle(explorers) -> None:
         ),
         (
             lambda o: S.MultiStepLR(o, milestones=[30, 10], gamma=0.5),
-            ("MultiStepLR", {"milestones": [10, 30], "gamma": 0.5}),
+            ("MultiStepLR", {"milestones": [30, 10], "gamma": 0.5}),  # as given: torch runs them so
         ),
         (
             lambda o: S.CyclicLR(o, 1e-3, 1e-2, step_size_up=8, step_size_down=4, mode="triangular2"),
@@ -116,7 +116,7 @@ def test_explore_starts_from_the_users_adamw_and_one_cycle(explorers) -> None:
                 "SequentialLR",
                 {
                     "schedulers": [
-                        ("LinearLR", {"start_factor": 0.1, "total_iters": 5}),
+                        ("LinearLR", {"start_factor": 0.1}),  # total_iters=5 is torch's default: kept, not filled
                         ("ExponentialLR", {"gamma": 0.9}),
                     ],
                     "milestones": [5],
@@ -200,5 +200,43 @@ def test_per_group_max_lr_is_kept() -> None:
             expected.append(reference_scheduler.get_last_lr())
         np.testing.assert_allclose(explorer.trace.lr, expected, rtol=1e-12)
         assert explorer.controls["scheduler.max_lr"]._text.value == "0.001, 0.01"
+    finally:
+        explorer.close()
+
+
+def test_explore_takes_a_name_or_an_object_for_each_and_none_is_a_constant_lr() -> None:
+    from lr_widgets import Explorer
+
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.8)
+    before = _snapshot(model, optimizer, None)
+    mine = explore(optimizer, "StepLR")
+    constant = explore("SGD", None)
+    default = explore()
+    forwarded = explore("AdamW", "ReduceLROnPlateau", steps=60, metric="accuracy", optimizer_kwargs={"lr": 0.01},
+                        scheduler_kwargs={"mode": "max"}, param_groups=[{}, {"lr": 0.1}])  # fmt: skip
+    try:
+        assert (mine.trace.optimizer, mine.trace.scheduler) == ("SGD", "StepLR")
+        assert mine.trace.optimizer_kwargs == {"lr": 0.05, "momentum": 0.8}
+        assert constant.trace.scheduler is None and np.all(constant.trace.lr == constant.trace.lr[0])
+        assert default.trace.scheduler == "CosineAnnealingLR"
+        assert isinstance(forwarded, Explorer) and forwarded.trace.metric_source == "accuracy"
+        assert forwarded.trace.steps == 60 and len(forwarded.trace.param_groups) == 2
+    finally:
+        for explorer in (mine, constant, default, forwarded):
+            explorer.close()
+    _assert_unchanged(before, _snapshot(model, optimizer, None))
+
+
+def test_explore_says_what_it_could_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lr_widgets.core import private
+
+    optimizer = torch.optim.SGD(_model().parameters(), lr=0.1, momentum=0.9)
+    scheduler = S.OneCycleLR(optimizer, max_lr=0.1, total_steps=50)
+    monkeypatch.setitem(private.PRIVATE, "schedule_phases", "_renamed_in_a_future_torch")
+    explorer = explore(optimizer, scheduler)
+    try:
+        assert "could not read your OneCycleLR's settings" in explorer.status
+        assert explorer.trace.scheduler == "OneCycleLR"
     finally:
         explorer.close()

@@ -20,7 +20,9 @@ def assert_figure_shows_trace(explorer) -> None:
     lines = lr_lines(explorer)
     assert len(lines) == explorer.trace.lr.shape[1]
     for g, line in enumerate(lines):
-        np.testing.assert_array_equal(line.get_ydata(), explorer.trace.lr[:, g])
+        # the rows an optimizer step uses; the row after the last step is drawn apart, dotted
+        np.testing.assert_array_equal(line.get_ydata(), explorer.trace.lr[:-1, g])
+        np.testing.assert_array_equal(explorer.plot.after_lines[g].get_ydata(), explorer.trace.lr[-2:, g])
 
 
 def test_default_explorer_shows_what_torch_computes(explorers) -> None:
@@ -73,7 +75,7 @@ def test_every_control_kind_drives_the_trace(explorers) -> None:
     np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
     np.testing.assert_array_equal(explorer.trace.momentum, expected.momentum)
     assert explorer.plot.momentum_lines[0].get_visible()
-    np.testing.assert_array_equal(explorer.plot.momentum_lines[0].get_ydata(), expected.momentum[:, 0])
+    np.testing.assert_array_equal(explorer.plot.momentum_lines[0].get_ydata(), expected.momentum[:-1, 0])
 
     c["scheduler"].value = "MultiStepLR"
     c["scheduler.milestones"].value = "10, 30"  # validated text
@@ -117,15 +119,34 @@ def test_run_lengths_follow_steps_until_the_user_sets_them(explorers) -> None:
     assert lr.argmin() == 120, "the user's T_max is kept; past it the cosine rises again"
 
 
+def test_a_run_length_that_follows_steps_says_so_and_can_be_unticked(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
+    t_max = explorer.controls["scheduler.T_max"]
+    assert t_max.follows is True and "= steps" in [c.description for c in t_max.children if hasattr(c, "description")]
+    # the lesson's "things to try": keep T_max at 100 (untick "= steps"), then run 110 steps
+    t_max.follows = False
+    explorer.controls["steps"].value = 110
+    assert t_max.value == 100 and explorer.trace.scheduler_kwargs["T_max"] == 100
+    assert explorer.trace.lr[:, 0].argmin() == 100 and explorer.trace.lr[110, 0] > explorer.trace.lr[100, 0]
+    t_max.follows = True  # ticked again: it follows steps at once
+    assert t_max.value == 110 and explorer.trace.scheduler_kwargs["T_max"] == 110
+    t_max.value = 90  # a value set by hand unticks it
+    assert t_max.follows is False
+    explorer.controls["steps"].value = 200
+    assert explorer.trace.scheduler_kwargs["T_max"] == 90
+    given = explorers("SGD", "CosineAnnealingLR", steps=110, scheduler_kwargs={"T_max": 100})
+    assert given.controls["scheduler.T_max"].follows is False and given.trace.scheduler_kwargs["T_max"] == 100
+
+
 def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
     explorer = explorers("SGD", "MultiStepLR", steps=50, scheduler_kwargs={"milestones": [10, 20]})
     good = explorer.trace
     good_ydata = explorer.plot.lr_lines[0].get_ydata().copy()
     good_panel = explorer.panel
     milestones = explorer.controls["scheduler.milestones"]
-    milestones.value = "30, 10"
-    assert explorer.status == "milestones must be increasing: got [30, 10]"
-    assert milestones.value == "30, 10" and milestones._text.value == "30, 10", "the control stays as typed"
+    milestones.value = "30, sixty"
+    assert explorer.status.startswith("milestones must be whole numbers separated by commas")
+    assert milestones.value == "30, sixty" and milestones._text.value == "30, sixty", "the control stays as typed"
     assert explorer.trace is good
     np.testing.assert_array_equal(explorer.plot.lr_lines[0].get_ydata(), good_ydata)
     assert explorer.panel == good_panel
@@ -134,13 +155,25 @@ def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
     assert explorer.trace.scheduler_kwargs["milestones"] == [5, 25]
 
 
+def test_what_torch_runs_is_shown_with_a_note_not_refused(explorers) -> None:
+    explorer = explorers("SGD", "MultiStepLR", steps=50, scheduler_kwargs={"milestones": [10, 20]})
+    explorer.controls["scheduler.milestones"].value = "30, 10"
+    assert explorer.trace.scheduler_kwargs["milestones"] == [30, 10], "run as torch runs it"
+    expected = simulate("SGD", None, "MultiStepLR", {"milestones": [30, 10]}, steps=50)
+    np.testing.assert_array_equal(explorer.trace.lr, expected.lr)
+    assert "milestones [30, 10] are not increasing" in explorer.status
+    assert "⚠" not in explorer._status.value, "a note, not an error"
+    explorer.controls["optimizer.momentum"].value = 1.5
+    assert explorer.trace.optimizer_kwargs["momentum"] == 1.5 and "momentum = 1.5" in explorer.status
+
+
 @pytest.mark.parametrize(
     "control,value,words",
     [
-        ("optimizer.lr", -1.0, "lr must be greater than 0"),
+        ("optimizer.lr", -1.0, "SGD refuses lr = -1.0"),
         ("optimizer.lr", "fast", "lr must be a number: got 'fast'"),
         ("optimizer.nesterov", True, "nesterov=True unless momentum > 0"),
-        ("scheduler.T_max", 0, "T_max must be at least 1"),
+        ("scheduler.T_max", 0, "CosineAnnealingLR divides by zero"),
         ("steps", 10_000_000, "more than lr_widgets simulates"),
         ("steps", 0, "steps must be at least 1"),
         ("steps", "abc", "steps must be a whole number of optimizer steps: got 'abc'"),
@@ -237,7 +270,7 @@ def test_composer_builds_sequential_schedules(explorers) -> None:
         "SequentialLR",
         {
             "schedulers": [
-                ("LinearLR", {"start_factor": 0.1}),
+                ("LinearLR", {"start_factor": 0.1, "total_iters": 10}),
                 ("ExponentialLR", {"gamma": 0.9}),
                 ("CosineAnnealingLR", {}),
             ],
@@ -249,7 +282,8 @@ def test_composer_builds_sequential_schedules(explorers) -> None:
     composer.remove(composer.rows[1])
     explorer.controls["scheduler.milestones"].value = "25"
     assert [name for name, _ in explorer.trace.scheduler_kwargs["schedulers"]] == ["LinearLR", "CosineAnnealingLR"]
-    assert explorer.trace.scheduler_kwargs["schedulers"][0][1]["total_iters"] == 25  # follows its segment
+    # the proposed warmup length stays as proposed (torch's 5 where nothing is set), not the new segment
+    assert explorer.trace.scheduler_kwargs["schedulers"][0][1]["total_iters"] == 10
     composer.warmup_then("OneCycleLR")
     assert explorer.trace.scheduler_kwargs["schedulers"][1][0] == "OneCycleLR"
     assert [seg[0][0] for seg in explorer.plot.marks.get_segments()] == [25]
@@ -277,7 +311,8 @@ def test_pins_compare_and_can_be_removed(explorers) -> None:
     explorer.unpin("step decay")
     assert len(explorer.plot.pin_lines) == 1
     explorer.clear_pins()
-    assert explorer.plot.pin_lines == [] and len(explorer.plot.ax.lines) == 3 + 1  # group lines + cursor
+    # group lines, their dotted tails after the last step, and the cursor
+    assert explorer.plot.pin_lines == [] and len(explorer.plot.ax.lines) == 3 + 3 + 1
 
 
 def test_axis_in_epochs_and_log_y(explorers) -> None:
@@ -286,7 +321,7 @@ def test_axis_in_epochs_and_log_y(explorers) -> None:
     )
     explorer.controls["steps_per_epoch"].value = 10
     explorer.controls["x_axis"].value = "epochs"
-    np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(61) / 10)
+    np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(60) / 10)
     assert explorer.plot.ax.get_xlabel() == "epoch (10 steps each)"
     assert "stepped after every optimizer step" in explorer._stepping_hint.value
     explorer.controls["log_y"].value = True

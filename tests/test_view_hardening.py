@@ -48,11 +48,9 @@ class Mistake:
 
 TABLE = [
     Mistake("negative lr", ("optimizer.lr", -0.1), ("optimizer.lr", 0.05)),
-    Mistake("zero lr", ("optimizer.lr", 0), ("optimizer.lr", 0.05)),
     Mistake("nan lr", ("optimizer.lr", float("nan")), ("optimizer.lr", 0.05)),
     Mistake("infinite lr", ("optimizer.lr", float("inf")), ("optimizer.lr", 0.05)),
     Mistake("text lr", ("optimizer.lr", "fast"), ("optimizer.lr", 0.05)),
-    Mistake("eps zero", ("optimizer.eps", 0.0), ("optimizer.eps", 1e-6), optimizer="Adam"),
     Mistake("betas at 1", ("optimizer.betas", (0.9, 1.0)), ("optimizer.betas", (0.9, 0.99)), optimizer="Adam"),
     Mistake("betas negative", ("optimizer.betas", (-0.1, 0.99)), ("optimizer.betas", (0.8, 0.99)), optimizer="AdamW"),
     Mistake("nesterov without momentum", ("optimizer.nesterov", True), ("optimizer.momentum", 0.9)),
@@ -62,19 +60,6 @@ TABLE = [
         ("optimizer.dampening", 0.0),
         setup=[("optimizer.momentum", 0.9), ("optimizer.dampening", 0.1)],
     ),
-    Mistake("momentum above 1", ("optimizer.momentum", 1.5), ("optimizer.momentum", 0.5)),
-    Mistake(
-        "milestones unsorted",
-        ("scheduler.milestones", [30, 10]),
-        ("scheduler.milestones", [10, 30]),
-        scheduler="MultiStepLR",
-    ),
-    Mistake(
-        "milestones negative",
-        ("scheduler.milestones", [-5, 10]),
-        ("scheduler.milestones", [5, 10]),
-        scheduler="MultiStepLR",
-    ),
     Mistake(
         "milestones not numbers",
         ("scheduler.milestones", "30, sixty"),
@@ -83,8 +68,6 @@ TABLE = [
     ),
     Mistake("T_max zero", ("scheduler.T_max", 0), ("scheduler.T_max", 50)),
     Mistake("step_size zero", ("scheduler.step_size", 0), ("scheduler.step_size", 10), scheduler="StepLR"),
-    Mistake("gamma zero", ("scheduler.gamma", 0), ("scheduler.gamma", 0.9), scheduler="ExponentialLR"),
-    Mistake("gamma negative", ("scheduler.gamma", -0.5), ("scheduler.gamma", 0.5), scheduler="StepLR"),
     Mistake("power negative", ("scheduler.power", -1), ("scheduler.power", 2.0), scheduler="PolynomialLR"),
     Mistake("T_0 zero", ("scheduler.T_0", 0), ("scheduler.T_0", 20), scheduler="CosineAnnealingWarmRestarts"),
     Mistake("T_mult zero", ("scheduler.T_mult", 0), ("scheduler.T_mult", 2), scheduler="CosineAnnealingWarmRestarts"),
@@ -96,13 +79,6 @@ TABLE = [
         scheduler="OneCycleLR",
         setup=[("steps", 110)],
     ),  # fmt: skip
-    Mistake(
-        "cyclic max below base",
-        ("scheduler.max_lr", 0.001),
-        ("scheduler.max_lr", 0.1),
-        scheduler="CyclicLR",
-        setup=[("scheduler.base_lr", 0.01)],
-    ),
     Mistake(
         "cyclic on adagrad",
         ("scheduler", "CyclicLR"),
@@ -418,7 +394,7 @@ def test_without_ipympl_a_static_figure_and_a_hint(backend: str) -> None:
         explorer.controls["optimizer.lr"].value = 0.5
         assert explorer._static.value != first, "the picture follows the controls"
         explorer.controls["optimizer.lr"].value = -1
-        assert "lr must be greater than 0" in explorer.status
+        assert "SGD refuses lr = -1" in explorer.status
         print("ok")
         """
     )

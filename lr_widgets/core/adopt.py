@@ -40,7 +40,11 @@ def _spec_of(obj: Any, registry: dict[str, Any], what: str) -> Any:
     for cls in type(obj).__mro__:
         if cls.__name__ in registry and registry[cls.__name__].cls is cls:
             return registry[cls.__name__]
-    raise UnknownNameError(f"lr_widgets knows no {what} like {type(obj).__name__}: it shows torch's own classes", what)
+    raise UnknownNameError(
+        f"lr_widgets knows no {what} like {type(obj).__name__}: the Explorer shows torch's own classes; "
+        "record(optimizer, scheduler) runs yours exactly",
+        what,
+    )
 
 
 def _plain(value: Any) -> Any:

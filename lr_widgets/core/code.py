@@ -10,14 +10,18 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
+import torch
+
 from .expressions import CONSTANTS, FUNCTIONS, Formula
 from .simulate import Trace
-from .specs import optimizer_spec
+from .specs import optimizer_spec, scheduler_spec
 from .toy import GROUP_LAYERS
 
 __all__ = ["python_code"]
 
 _LAYERS = ("input", "hidden", "head")
+#: The modules of torch.optim that schedulers come from.
+_MODULES = {"lr_scheduler", "swa_utils"}
 _MATH = {name for name in FUNCTIONS if name not in ("min", "max", "abs")} | set(CONSTANTS)
 
 
@@ -34,6 +38,8 @@ def _python_formula(formula: Formula) -> str:
 
 
 def _value(value: Any, needs: set[str]) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"torch.tensor({value.item()!r})"
     if isinstance(value, Formula):
         if any(name in formula_names(value) for name in _MATH):
             needs.add("math")
@@ -59,8 +65,16 @@ def _call(prefix: str, first: str, kwargs: Mapping[str, Any], needs: set[str]) -
     return f"{prefix}(\n" + "".join(f"    {arg},\n" for arg in args) + ")"
 
 
+def _class_path(name: str, needs: set[str]) -> str:
+    """``lr_scheduler.StepLR``, or ``swa_utils.SWALR`` for a scheduler torch keeps elsewhere."""
+    module = scheduler_spec(name).cls.__module__.rsplit(".", 1)[-1]
+    needs.add(module)
+    return f"{module}.{name}"
+
+
 def _scheduler_lines(name: str, kwargs: Mapping[str, Any], target: str, needs: set[str]) -> list[str]:
-    if name in ("SequentialLR", "ChainedScheduler"):
+    spec = scheduler_spec(name)
+    if spec.composite:
         lines, children = [], []
         for index, (child, child_kwargs) in enumerate(kwargs["schedulers"]):
             variable = f"{target}_{index}"
@@ -68,14 +82,13 @@ def _scheduler_lines(name: str, kwargs: Mapping[str, Any], target: str, needs: s
             children.append(variable)
         rest = {k: v for k, v in kwargs.items() if k != "schedulers"}
         first = f"[{', '.join(children)}]"
-        if name == "ChainedScheduler":
-            lines.append(
-                f"{target} = " + _call(f"lr_scheduler.{name}", first, {**rest, "optimizer": _Raw("optimizer")}, needs)
-            )
+        path = _class_path(name, needs)
+        if not spec.sequential:  # ChainedScheduler takes the optimizer after its children
+            lines.append(f"{target} = " + _call(path, first, {**rest, "optimizer": _Raw("optimizer")}, needs))
         else:
-            lines.append(f"{target} = " + _call(f"lr_scheduler.{name}", "optimizer, " + first, rest, needs))
+            lines.append(f"{target} = " + _call(path, "optimizer, " + first, rest, needs))
         return lines
-    return [f"{target} = " + _call(f"lr_scheduler.{name}", "optimizer", kwargs, needs)]
+    return [f"{target} = " + _call(_class_path(name, needs), "optimizer", kwargs, needs)]
 
 
 class _Raw(str):
@@ -134,7 +147,7 @@ def python_code(trace: Trace) -> str:
     sections = [
         ["import math"] if "math" in needs else [],
         ["import torch", "from torch import nn"]
-        + (["from torch.optim import lr_scheduler"] if trace.scheduler else []),
+        + ([f"from torch.optim import {', '.join(sorted(needs & _MODULES))}"] if needs & _MODULES else []),
         ["from lr_widgets import synthetic_metric"] if "lr_widgets" in needs else [],
     ]
     head = "\n\n".join("\n".join(section) for section in sections if section)

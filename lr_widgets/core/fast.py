@@ -462,7 +462,7 @@ def fast_schedule(
                 momentum = None if m0 is None else np.repeat(m0[None, :], steps, axis=0)
             else:
                 lr, momentum = _segments(scheduler, steps, momentum_key)
-    except (_Unsupported, PrivateMissing):
+    except (_Unsupported, PrivateMissing, OverflowError):  # huge arguments: the loop follows torch
         return None
     if not np.all(np.isfinite(lr)) or (momentum is not None and not np.all(np.isfinite(momentum))):
         return None

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .simulate import Trace
+from .specs import scheduler_spec
 
 __all__ = ["Mark", "schedule_marks"]
 
@@ -39,7 +40,7 @@ def _marks_of(name: str, kwargs: Mapping[str, Any], steps: int) -> list[Mark]:
             marks.append(Mark(at, "restart"))
             period *= mult
             at += period
-    elif name == "SequentialLR":
+    elif scheduler_spec(name).sequential:
         children = kwargs.get("schedulers", [])
         bounds = [0, *kwargs.get("milestones", [])]
         for index, (child, child_kwargs) in enumerate(children):
@@ -47,7 +48,7 @@ def _marks_of(name: str, kwargs: Mapping[str, Any], steps: int) -> list[Mark]:
             if index:
                 marks.append(Mark(start, f"→ {child}"))
             marks += [Mark(m.step + start, m.label) for m in _marks_of(child, child_kwargs, steps - start)]
-    elif name == "ChainedScheduler":
+    elif scheduler_spec(name).composite:
         for child, child_kwargs in kwargs.get("schedulers", []):
             marks += _marks_of(child, child_kwargs, steps)
     return [m for m in marks if 0 < m.step <= steps]
@@ -62,8 +63,10 @@ def schedule_marks(trace: Trace) -> list[Mark]:
     """
     if trace.scheduler is None:
         return []
-    if trace.scheduler == "ReduceLROnPlateau":
+    if trace.metric is not None:  # ReduceLROnPlateau, also recorded from your own objects
         cuts = np.nonzero(np.any(trace.lr[1:] < trace.lr[:-1], axis=1))[0] + 1
         return [Mark(int(step), "LR cut") for step in cuts]
+    if trace.config is None:
+        return []  # recorded from your objects: their arguments are theirs, not read here
     marks = _marks_of(trace.scheduler, trace.scheduler_kwargs, trace.steps)
     return sorted({m for m in marks if m.step <= trace.steps}, key=lambda m: (m.step, m.label))

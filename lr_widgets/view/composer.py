@@ -11,12 +11,20 @@ import traitlets
 from ..core.specs import scheduler_spec, scheduler_specs
 from .controls import HyperParamControl, close_tree, raised, widget_for
 
-__all__ = ["Composer", "child_choices"]
+__all__ = ["Composer", "child_choices", "warmup_then"]
 
 
 def child_choices() -> list[str]:
     """Schedulers that can be children: all but the composites and ReduceLROnPlateau (it needs a metric)."""
     return [name for name, spec in scheduler_specs().items() if not spec.composite and not spec.needs_metric]
+
+
+def warmup_then(main: str, steps: int) -> list[tuple[str, dict[str, Any]]]:
+    """A LinearLR warmup over the first tenth of the run (SequentialLR's proposed milestone) into ``main``.
+
+    The warmup's length is written out: inside SequentialLR, as alone, torch's default would be 5 steps.
+    """
+    return [("LinearLR", {"start_factor": 0.1, "total_iters": max(1, steps // 10)}), (main, {})]
 
 
 def _normalized(value: Any) -> list[tuple[str, dict[str, Any]]] | None:
@@ -92,8 +100,9 @@ class _Child(widgets.VBox):
 class Composer(widgets.VBox):
     """Edit ``[(scheduler name, kwargs), ...]``: add, remove and reorder children, each with its own controls.
 
-    ``.value`` holds, per child, only the arguments the user set; the core fills the
-    rest, with run lengths following each child's segment.
+    ``.value`` holds, per child, only the arguments the user set; the others keep torch's
+    defaults, as in the same torch code (the core fills only what torch requires, such as
+    a T_max, from each child's segment).
     """
 
     value = traitlets.Any()
@@ -166,7 +175,7 @@ class Composer(widgets.VBox):
 
     def warmup_then(self, main: str) -> None:
         """A LinearLR warmup (from a tenth of the LR) into ``main``."""
-        self.value = [("LinearLR", {"start_factor": 0.1}), (main, {})]
+        self.value = warmup_then(main, self.steps)
 
     def show_resolved(self, children: list[tuple[str, dict[str, Any]]]) -> None:
         """Show the arguments the core filled in (run lengths tied to each segment)."""

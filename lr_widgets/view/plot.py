@@ -133,6 +133,15 @@ class SchedulePlot:
         self.lr_lines: list[Line2D] = [
             self.ax.plot([], [], color=color, linewidth=style.line)[0] for color in style.colors
         ]
+        # The row after the last step (what get_last_lr() says then; torch computes it, no step uses it,
+        # and for OneCycleLR it is an extrapolation below zero): a faint dotted tail with an open end.
+        self.after_lines: list[Line2D] = [
+            self.ax.plot(
+                [], [], color=color, linewidth=style.thin, linestyle=":", marker="o", markevery=[1],
+                markerfacecolor="white", alpha=0.8,
+            )[0]
+            for color in style.colors
+        ]  # fmt: skip
         self.momentum_lines: list[Line2D] = [
             self.right.plot([], [], color=style.momentum, linestyle="--", linewidth=style.thin, alpha=0.8)[0]
             for _ in style.colors
@@ -168,12 +177,15 @@ class SchedulePlot:
         n_groups = trace.lr.shape[1]
         names = [f" · {name}" if n_groups > 1 else "" for name in trace.group_names]
         columns = self._columns()
-        _set_lines(self.lr_lines, self.x, trace.lr, [f"lr{name}" for name in names], columns)
-        show_momentum = trace.momentum is not None and np.ptp(trace.momentum) > 0
+        used = slice(0, max(1, trace.steps))  # the rows an optimizer step of the run uses
+        _set_lines(self.lr_lines, self.x[used], trace.lr[used], [f"lr{name}" for name in names], columns)
+        after = ["after the last step (no step uses it)"] + [""] * (n_groups - 1)
+        _set_lines(self.after_lines, self.x[-2:], trace.lr[-2:], after, columns)
+        show_momentum = trace.momentum is not None and np.ptp(trace.momentum[used]) > 0
         _set_lines(
             self.momentum_lines,
-            self.x,
-            trace.momentum if show_momentum else None,
+            self.x[used],
+            trace.momentum[used] if show_momentum else None,
             [_momentum_name(trace) + name for name in names],
             columns,
         )
@@ -253,6 +265,8 @@ class SchedulePlot:
         x = self.x[step]
         self.cursor.set_xdata([x, x])
         lines = [f"step {step}" + (f" (epoch {x:.4g})" if self.in_epochs else "")]
+        if step == self.trace.steps:
+            lines[0] += " (after the last step: get_last_lr(), no optimizer step uses it)"
         for g, name in enumerate(self.trace.group_names):
             prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
             lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
@@ -292,7 +306,7 @@ class SchedulePlot:
         """
         handles = [
             h
-            for h in (*self.lr_lines, *self.momentum_lines[:1], self.metric_line)
+            for h in (*self.lr_lines, *self.after_lines[:1], *self.momentum_lines[:1], self.metric_line)
             if h.get_visible() and len(h.get_xdata())
         ]
         handles += [lines[0] for _, lines in self.pin_lines]
