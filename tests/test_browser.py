@@ -275,7 +275,7 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     text = control(page, "lr").locator("input[type=text]")
     text.fill("-1")
     text.press("Enter")
-    page.wait_for_selector("text=lr must be greater than 0", timeout=20_000)
+    page.wait_for_selector("text=SGD refuses lr = -1", timeout=20_000)
     assert canvas_image(page) == before, "the figure keeps the last good schedule"
     shoot(page, "main-4-bad-value")
     assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1
@@ -286,7 +286,7 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     page.wait_for_function("document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')", timeout=120_000)
     page.wait_for_timeout(1500)
     assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "re-running the cell shows one figure"
-    assert "lr must be greater than 0" not in page.inner_text(".jp-Notebook"), "a fresh Explorer, fresh status"
+    assert "SGD refuses lr" not in page.inner_text(".jp-Notebook"), "a fresh Explorer, fresh status"
     before = canvas_image(page)
     handle = control(page, "lr").locator(".noUi-handle")
     handle.focus()

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from .errors import IncompatibleError
 from .expressions import CONSTANTS, FUNCTIONS, Formula
 from .simulate import Trace
 from .specs import optimizer_spec, scheduler_spec
@@ -101,6 +102,8 @@ def python_code(trace: Trace) -> str:
 
     After it runs, ``lrs`` is the list of ``get_last_lr()`` values, equal to ``trace.lr``.
     """
+    if trace.config is None:
+        raise IncompatibleError("this trace was recorded from your own objects: its code is the code that built them")
     spec = optimizer_spec(trace.optimizer)
     needs: set[str] = set()
     layer = "nn.Embedding({}, sparse=True)" if spec.sparse_gradients else "nn.Linear({})"

@@ -34,6 +34,7 @@ from torch.optim import lr_scheduler as torch_schedulers
 
 from .expressions import Formula
 from .private import PrivateMissing, private
+from .specs import momentum_of, with_momentum
 
 __all__ = ["fast_schedule", "FAST_SCHEDULERS"]
 
@@ -372,7 +373,7 @@ def _group_lrs(optimizer: Any) -> np.ndarray:
 def _group_momenta(optimizer: Any, key: str | None) -> np.ndarray | None:
     if key is None:
         return None
-    return np.array([float(group[key][0] if key == "betas" else group[key]) for group in optimizer.param_groups])
+    return np.array([momentum_of(group, key) for group in optimizer.param_groups])
 
 
 def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -436,7 +437,7 @@ def _restore_momenta(optimizer: Any, key: str | None, values: np.ndarray | None)
     if key is None or values is None:
         return
     for group, value in zip(optimizer.param_groups, values):
-        group[key] = (float(value), *group[key][1:]) if key == "betas" else float(value)
+        group[key] = with_momentum(group, key, value)
 
 
 def fast_schedule(

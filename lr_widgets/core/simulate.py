@@ -45,8 +45,8 @@ from .errors import (
 from .fast import fast_schedule
 from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
 from .private import PRIVATE
-from .specs import scheduler_spec
-from .toy import NamedGroups, ToyProblem, copied_problem, toy_problem
+from .specs import momentum_key_of, momentum_of, scheduler_spec
+from .toy import NamedGroups, ToyProblem, copied_problem, numbered_groups, toy_problem
 
 __all__ = [
     "Trace",
@@ -394,7 +394,7 @@ def _group_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
 def _group_momenta(optimizer: torch.optim.Optimizer, key: str | None) -> list[float] | None:
     if key is None or any(key not in group for group in optimizer.param_groups):
         return None
-    return [float(group[key][0] if key == "betas" else group[key]) for group in optimizer.param_groups]
+    return [momentum_of(group, key) for group in optimizer.param_groups]  # type: ignore[misc]
 
 
 @contextmanager
@@ -595,7 +595,7 @@ def record(
     values = check_metric(metric, steps) if plateau else None
     with _recording_warnings() as caught:
         opt, sched = _copies(optimizer, scheduler)
-        key = "momentum" if "momentum" in opt.defaults else "betas" if "betas" in opt.defaults else None
+        key = momentum_key_of(opt.defaults)
         n_groups = len(opt.param_groups)
         lr = np.empty((steps + 1, n_groups), dtype=np.float64)
         first = _group_momenta(opt, key)
@@ -612,7 +612,6 @@ def record(
             if sched is not None:
                 with _speaking_for(str(sched_name), f" at step {t + 1}"):
                     sched.step(float(values[t])) if values is not None else sched.step()
-    names = tuple(f"group {g}" for g in range(n_groups)) if n_groups > 1 else ("all",)
     return Trace(
         lr=lr,
         momentum=momentum,
@@ -620,7 +619,7 @@ def record(
         optimizer=who,
         scheduler=sched_name,
         config=None,
-        group_names=names,
+        group_names=numbered_groups(n_groups),
         warnings=_messages(caught),
     )
 

@@ -39,6 +39,7 @@ __all__ = [
     "scheduler_specs",
     "optimizer_spec",
     "scheduler_spec",
+    "momentum_of",
 ]
 
 #: Marks an argument that torch's signature gives no default.
@@ -186,10 +187,24 @@ class OptimizerSpec(_ClassSpec):
 
     def momentum_of(self, group: Mapping[str, Any]) -> float | None:
         """A param group's momentum as schedulers cycle it: ``momentum``, or ``betas[0]``; ``None`` if neither."""
-        if self.momentum_key is None or self.momentum_key not in group:
-            return None
-        value = group[self.momentum_key]
-        return float(value[0] if self.momentum_key == "betas" else value)
+        return momentum_of(group, self.momentum_key)
+
+
+def momentum_of(group: Mapping[str, Any], key: str | None) -> float | None:
+    """The momentum in ``group[key]``: the value of ``momentum``, or the first of ``betas``; ``None`` if absent."""
+    if key is None or key not in group:
+        return None
+    return float(group[key][0] if key == "betas" else group[key])
+
+
+def with_momentum(group: Mapping[str, Any], key: str, value: float) -> Any:
+    """What ``group[key]`` becomes when its momentum is ``value`` (``betas`` keeps its second element)."""
+    return (float(value), *group[key][1:]) if key == "betas" else float(value)
+
+
+def momentum_key_of(defaults: Mapping[str, Any]) -> str | None:
+    """Which key of an optimizer's ``defaults`` holds momentum, for classes lr_widgets has no spec of."""
+    return "momentum" if "momentum" in defaults else "betas" if "betas" in defaults else None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,15 @@ from torch import nn
 
 from .errors import IncompatibleError
 
-__all__ = ["ToyProblem", "toy_problem", "copied_problem", "NamedGroups", "GROUP_LAYERS", "MAX_GROUPS"]
+__all__ = [
+    "ToyProblem",
+    "toy_problem",
+    "copied_problem",
+    "numbered_groups",
+    "NamedGroups",
+    "GROUP_LAYERS",
+    "MAX_GROUPS",
+]
 
 #: The layers in each param group, by number of groups.
 GROUP_LAYERS: dict[int, dict[str, tuple[str, ...]]] = {
@@ -163,5 +171,9 @@ def copied_problem(groups: NamedGroups, *, only_2d: bool = False) -> ToyProblem:
     def loss() -> torch.Tensor:
         return sum(((p - 1) ** 2).sum() / 2 for members in copies for _, p in members)  # type: ignore[return-value]
 
-    names = tuple(f"group {g}" for g in range(len(copies))) if len(copies) > 1 else ("all",)
-    return ToyProblem(None, copies, names, tuple(left_out), loss)
+    return ToyProblem(None, copies, numbered_groups(len(copies)), tuple(left_out), loss)
+
+
+def numbered_groups(n: int) -> tuple[str, ...]:
+    """Names for the param groups of someone's own optimizer: ``("all",)``, or ``("group 0", "group 1", ...)``."""
+    return tuple(f"group {g}" for g in range(n)) if n > 1 else ("all",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -179,7 +180,7 @@ class SchedulePlot:
         columns = self._columns()
         used = slice(0, max(1, trace.steps))  # the rows an optimizer step of the run uses
         _set_lines(self.lr_lines, self.x[used], trace.lr[used], [f"lr{name}" for name in names], columns)
-        after = ["after the last step (no step uses it)"] + [""] * (n_groups - 1)
+        after = ["after the last step"] + [""] * (n_groups - 1)
         _set_lines(self.after_lines, self.x[-2:], trace.lr[-2:], after, columns)
         show_momentum = trace.momentum is not None and np.ptp(trace.momentum[used]) > 0
         _set_lines(
@@ -254,7 +255,7 @@ class SchedulePlot:
         if not log:
             self._linear_ticks()
         self._rescale()
-        self.figure.tight_layout()  # tick labels of another width
+        self._tight_layout()  # tick labels of another width
 
     @_drawing_waits
     def set_cursor(self, step: int) -> None:
@@ -322,11 +323,17 @@ class SchedulePlot:
             labels=[h.get_label() for h in handles],
             loc="upper center",
             fontsize=self.style.font * 0.85,
-            ncols=min(len(handles), 3) or 1,
+            ncols=min(len(handles), 4) or 1,
             framealpha=0.85,
             bbox_to_anchor=(0.5, -0.16),
         )
-        self.figure.tight_layout()
+        self._tight_layout()
+
+    def _tight_layout(self) -> None:
+        with warnings.catch_warnings():
+            # many pins make a legend taller than the figure can hold: the layout then stays as it was
+            warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
+            self.figure.tight_layout()
 
     @contextmanager
     def titled(self) -> Iterator[None]:
