@@ -331,7 +331,7 @@ def _describe(hp: HyperParam) -> str:
     if hp.torch_default is not MISSING:
         parts.append(f"torch default: {text_of(hp.torch_default)}")
     if hp.valid is not None:
-        parts.append(f"valid: {hp.valid.describe()}")
+        parts.append(f"torch documents: {hp.valid.describe()}")
     if hp.run_length is not None:
         parts.append("a run length: '= steps' makes it follow the number of steps")
     return "; ".join(parts)
