@@ -12,7 +12,7 @@ from .core import *  # noqa: F403 -- the core's public names are the package's
 
 __version__ = "0.1.0"
 
-__all__ = ["Explorer", "explore", *core.__all__]  # noqa: F405 -- Explorer, explore: see __getattr__
+__all__ = ["Explorer", "explore", "plot_schedule", *core.__all__]  # noqa: F405 -- see __getattr__
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +22,8 @@ def __getattr__(name: str) -> Any:
         from . import app
 
         return getattr(app, name)
+    if name == "plot_schedule":
+        from .view.plot import plot_schedule
+
+        return plot_schedule
     raise AttributeError(f"module 'lr_widgets' has no attribute {name!r}")

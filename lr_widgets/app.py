@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import traitlets
 
 from .core.adopt import adopt
 from .core.arguments import tied_length, tied_run_lengths
@@ -48,6 +49,11 @@ def _section(title: str) -> widgets.HTML:
 class Explorer(widgets.VBox):
     """Pick an optimizer, a scheduler and their hyperparameters; see the schedule torch computes.
 
+    Its state is traits that your code can observe, as the views do:
+    ``explorer.observe(callback, names="trace")``. ``config`` is the question the controls asked last
+    (``simulate(explorer.config)`` gives ``trace``), ``trace`` the last schedule computed and shown,
+    ``status`` the status line's text, ``step`` the inspected step (setting it moves the cursor).
+
     Parameters
     ----------
     optimizer, scheduler
@@ -68,6 +74,15 @@ class Explorer(widgets.VBox):
     projector
         Large type, thick lines and high-contrast colours, for a projector in a classroom.
     """
+
+    #: The question the controls asked last, as one value.
+    config = traitlets.Instance(Config, allow_none=True)
+    #: The last schedule computed and shown (a failed update leaves it as it was).
+    trace = traitlets.Instance(Trace, allow_none=True)
+    #: The status line's text: "" when all is well, a note, or what is wrong.
+    status = traitlets.Unicode("")
+    #: The step the cursor and the panel show.
+    step = traitlets.Int(0)
 
     def __init__(
         self,
@@ -95,8 +110,7 @@ class Explorer(widgets.VBox):
         self._group_overrides: list[dict[str, Any]] = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
         self.metric = metric
         self._parameters = parameters
-        self.trace: Trace | None = None
-        self.status = ""
+        self._shown: Trace | None = None  # what the views show: the new trace while it is being drawn
         self.pins: list[Pin] = []
         self._quiet = False
         self._exports = 0
@@ -155,6 +169,7 @@ class Explorer(widgets.VBox):
             continuous_update=True,
             layout=widgets.Layout(width="460px"),
         )
+        widgets.link((self.controls["step"], "value"), (self, "step"))
         self.controls["groups"] = widgets.ToggleButtons(
             options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
             value=n_groups,
@@ -436,9 +451,10 @@ class Explorer(widgets.VBox):
 
     def _update(self) -> None:
         """Simulate what the controls say; on success show it everywhere, else say why."""
+        self.config = self._question()
         trace = simulate(self.config)
         self._steps_per_epoch()  # what would stop the drawing stops the update before anything changes
-        last_good, self.trace = self.trace, trace
+        last_good, self._shown = self._shown, trace
         try:
             self._show_resolved(trace)
             with self._programmatic():
@@ -448,7 +464,7 @@ class Explorer(widgets.VBox):
             self._draw()
             self._inspect()
         except Exception:
-            self.trace = last_good  # all or nothing: the last good schedule stays on screen
+            self._shown = last_good  # all or nothing: the last good schedule stays on screen
             if last_good is not None:
                 with self._programmatic():
                     self.controls["step"].max = last_good.steps
@@ -457,6 +473,7 @@ class Explorer(widgets.VBox):
             raise
         finally:
             self._show_figure()
+        self.trace = trace  # observers hear of a trace once it is on screen, never of one that failed
         self._code.value = (
             "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(python_code(trace)) + "</pre>"
         )
@@ -481,14 +498,14 @@ class Explorer(widgets.VBox):
                 composer.show_resolved(trace.scheduler_kwargs["schedulers"])
 
     def _draw(self) -> None:
-        if self.trace is None:
+        if self._shown is None:
             return
         in_epochs = self.controls["x_axis"].value == "epochs"
         per_epoch = self._steps_per_epoch()
-        self.plot.update(self.trace, schedule_marks(self.trace), steps_per_epoch=per_epoch, in_epochs=in_epochs)
+        self.plot.update(self._shown, schedule_marks(self._shown), steps_per_epoch=per_epoch, in_epochs=in_epochs)
         self._show_cursor(self.controls["step"].value)
         self._heading.value = f"<div style='{self._heading_style}'>{html.escape(self.plot.title)}</div>"
-        self._stepping_hint.value = _stepping_hint(self.trace.scheduler, per_epoch)
+        self._stepping_hint.value = _stepping_hint(self._shown.scheduler, per_epoch)
 
     def _steps_per_epoch(self) -> int:
         per_epoch = self.controls["steps_per_epoch"].value
@@ -500,12 +517,12 @@ class Explorer(widgets.VBox):
 
     def _inspect(self) -> None:
         """The panel at the cursor's step: at once if that is a short replay, else in chunks."""
-        if self.trace is None:
+        if self._shown is None:
             return
         step = self.controls["step"].value
         self._show_cursor(step)
-        if self._replayer is None or self._replayer.trace is not self.trace:
-            self._replayer = Replayer(self.trace, parameters=self._own_parameters())
+        if self._replayer is None or self._replayer.trace is not self._shown:
+            self._replayer = Replayer(self._shown, parameters=self._own_parameters())
         loop = self._pacer.defer()
         if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
             self._panel_target = None
@@ -542,7 +559,7 @@ class Explorer(widgets.VBox):
             loop.call_soon(self._guard(self._panel_chunk))
 
     def _show_panel(self, at: Replay) -> None:
-        self._panel.show(panel_text(at, self.trace.group_names if self.trace else at.group_names))
+        self._panel.show(panel_text(at, self._shown.group_names if self._shown else at.group_names))
 
     def _settle(self) -> None:
         """Finish pending work now (before an export, a pin, or reading the panel from code)."""
@@ -554,9 +571,9 @@ class Explorer(widgets.VBox):
     def _own_parameters(self) -> NamedGroups | None:
         """The user's parameters, where they fit the groups and the optimizer on screen."""
         parameters = self._parameters
-        if not parameters or self.trace is None or len(parameters) != len(self.trace.param_groups):
+        if not parameters or self._shown is None or len(parameters) != len(self._shown.param_groups):
             return None
-        if optimizer_spec(self.trace.optimizer).sparse_gradients:
+        if optimizer_spec(self._shown.optimizer).sparse_gradients:
             return None  # SparseAdam needs sparse gradients: the toy embeddings have them
         return parameters
 
@@ -579,9 +596,8 @@ class Explorer(widgets.VBox):
             self._static.value = buffer.getvalue()
 
     # -- public ---------------------------------------------------------------------------
-    @property
-    def config(self) -> Config:
-        """The question the controls ask now, as one value (``simulate(explorer.config)`` gives its trace)."""
+    def _question(self) -> Config:
+        """The question the controls ask now, as one value."""
         return Config(
             self.controls["optimizer"].value,
             dict(self._user["optimizer"]),

@@ -398,3 +398,21 @@ def test_tuple_and_optional_int_controls(explorers) -> None:
     )
     coefficients.value = "three numbers"
     assert "ns_coefficients must be 3 numbers" in explorer.status
+
+
+def test_the_explorers_state_is_traits_user_code_can_observe(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=60)
+    traces, statuses = [], []
+    explorer.observe(lambda change: traces.append(change["new"]), names="trace")
+    explorer.observe(lambda change: statuses.append(change["new"]), names="status")
+    explorer.controls["optimizer.lr"].value = 0.05
+    assert traces == [explorer.trace] and explorer.trace.optimizer_kwargs["lr"] == 0.05
+    np.testing.assert_array_equal(simulate(explorer.config).lr, explorer.trace.lr)
+    explorer.controls["optimizer.lr"].value = -1.0
+    assert len(traces) == 1, "a refused value never reaches the trace's observers"
+    assert statuses and statuses[-1].startswith("SGD refuses lr = -1.0")
+    assert explorer.config.optimizer_kwargs["lr"] == -1.0, "config is the question the controls asked last"
+    explorer.step = 30
+    assert explorer.controls["step"].value == 30 and explorer.plot.readout.startswith("step 30")
+    explorer.controls["step"].value = 12
+    assert explorer.step == 12

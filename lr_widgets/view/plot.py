@@ -21,7 +21,7 @@ from ..core.marks import Mark
 from ..core.simulate import Trace
 from ..core.specs import optimizer_spec
 
-__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values", "decimate"]
+__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values", "decimate", "plot_schedule"]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
 _MOMENTUM_COLOR = "C3"
@@ -375,3 +375,55 @@ def _momentum_name(trace: Trace) -> str:
 def _title(trace: Trace) -> str:
     scheduler = trace.scheduler or "constant LR"
     return f"{trace.optimizer} + {scheduler}, {trace.steps} steps"
+
+
+def plot_schedule(
+    trace: Trace,
+    ax: Any = None,
+    *,
+    steps_per_epoch: int = 1,
+    in_epochs: bool = False,
+    marks: bool = True,
+    label: str | None = None,
+) -> Any:
+    """Draw the LR of each param group of ``trace`` on matplotlib axes (a script, docs, ``%matplotlib inline``).
+
+    The rows an optimizer step uses are solid lines; the row after the last step is a dotted tail.
+    Milestones, restarts and switch points are dotted vertical lines.
+
+    Parameters
+    ----------
+    ax
+        The axes to draw on; by default ``plt.gca()``.
+    steps_per_epoch, in_epochs
+        For an x axis in epochs.
+    marks
+        Draw the turning points of the schedule.
+    label
+        Prefix of the legend labels (``"lr"`` by default).
+
+    Returns
+    -------
+    The axes.
+    """
+    from ..core.marks import schedule_marks
+
+    ax = plt.gca() if ax is None else ax
+    x = x_values(trace.steps, steps_per_epoch, in_epochs)
+    used = max(1, trace.steps)
+    prefix = label or "lr"
+    for g, name in enumerate(trace.group_names):
+        (line,) = ax.plot(
+            x[:used], trace.lr[:used, g], label=prefix if len(trace.group_names) == 1 else f"{prefix} · {name}"
+        )
+        ax.plot(x[-2:], trace.lr[-2:, g], color=line.get_color(), linestyle=":", marker="o", markevery=[1],
+                markerfacecolor="white")  # fmt: skip
+    if marks:
+        scale = 1 / steps_per_epoch if in_epochs else 1
+        for mark in schedule_marks(trace):
+            ax.axvline(mark.step * scale, color="0.55", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step")
+    ax.set_ylabel("learning rate")
+    ax.set_title(_title(trace))
+    ax.legend()
+    return ax
