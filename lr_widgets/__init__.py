@@ -12,7 +12,7 @@ from .core import *  # noqa: F403 -- the core's public names are the package's
 
 __version__ = "0.1.0"
 
-__all__ = ["Explorer", "explore", "plot_schedule", *core.__all__]  # noqa: F405 -- see __getattr__
+__all__ = ["Explorer", "explore", "fixed", "interact", "Interact", "plot_schedule", *core.__all__]  # noqa: F405 -- see __getattr__
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +26,12 @@ def __getattr__(name: str) -> Any:
         from .view.plot import plot_schedule
 
         return plot_schedule
+    if name in ("interact", "Interact"):
+        from . import interaction
+
+        return getattr(interaction, name)
+    if name == "fixed":
+        from .view.abbreviations import fixed
+
+        return fixed
     raise AttributeError(f"module 'lr_widgets' has no attribute {name!r}")

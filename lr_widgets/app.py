@@ -8,7 +8,7 @@ and the panel keep the last good schedule, and the controls stay as the user lef
 from __future__ import annotations
 
 import html
-import io
+import inspect
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,10 +24,12 @@ from .core.config import Config
 from .core.errors import IncompatibleError, LrWidgetsError
 from .core.marks import schedule_marks
 from .core.simulate import Replay, Replayer, Trace, simulate
-from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
+from .core.specs import MISSING, HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import GROUP_LAYERS, MAX_GROUPS, NamedGroups
+from .view.abbreviations import abbreviation, sort_abbreviations
 from .view.composer import Composer, warmup_then
 from .view.controls import HyperParamControl, close_tree, raised, replace_children, widget_for
+from .view.figure import FigureView, StatusLine
 from .view.pacing import Pacer, running_loop
 from .view.panel import Panel, panel_text
 from .view.plot import PROJECTOR, Pin, SchedulePlot
@@ -73,6 +75,10 @@ class Explorer(widgets.VBox):
         shows the state of *copies* of them, trained step by step, instead of the toy model's.
     projector
         Large type, thick lines and high-contrast colours, for a projector in a classroom.
+    abbreviations
+        Controls asked for by torch's argument names, as ipywidgets' ``interact`` takes them:
+        ``{"max_lr": (1e-4, 1e-1), "three_phase": fixed(True), "anneal_strategy": ["cos", "linear"]}``
+        (a range, a fixed value with no control, options; a scalar is the start value).
     """
 
     #: The question the controls asked last, as one value.
@@ -97,15 +103,22 @@ class Explorer(widgets.VBox):
         steps_per_epoch: int = 1,
         parameters: NamedGroups | None = None,
         projector: bool = False,
+        abbreviations: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
-        optimizer_spec(optimizer)  # unknown names fail here, with the core's message
-        if scheduler is not None:
-            scheduler_spec(scheduler)
+        self._status_line = StatusLine(on_say=lambda message: setattr(self, "status", message))
+        # unknown names fail here, with the core's message
+        specs = optimizer_spec(optimizer), None if scheduler is None else scheduler_spec(scheduler)
         self._user: dict[str, dict[str, Any]] = {
             "optimizer": dict(optimizer_kwargs or {}),
             "scheduler": dict(scheduler_kwargs or {}),
         }
+        self._abbreviations = sort_abbreviations(abbreviations or {}, *specs)
+        for kind, spec in zip(("optimizer", "scheduler"), specs):
+            for name, value in self._abbreviations[kind].items():
+                start = abbreviation(spec.hyperparam(name), value).start  # type: ignore[union-attr]
+                if start is not MISSING:
+                    self._user[kind][name] = start
         groups = [dict(group) for group in (param_groups or [{}])]
         self._group_overrides: list[dict[str, Any]] = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
         self.metric = metric
@@ -126,24 +139,10 @@ class Explorer(widgets.VBox):
 
     # -- the one place errors are caught -------------------------------------------------
     def _guard(self, action: Callable[..., Any]) -> Callable[..., None]:
-        def guarded(*args: Any) -> None:
-            try:
-                action(*args)
-            except LrWidgetsError as mistake:
-                self._say(str(mistake), error=True)
-            except Exception as unexpected:  # noqa: BLE001 -- a widget callback must never raise
-                self._say(f"lr_widgets could not do that ({type(unexpected).__name__}: {unexpected})", error=True)
-
-        return guarded
+        return self._status_line.guard(action)
 
     def _say(self, message: str, *, error: bool = False) -> None:
-        self.status = message
-        if not message:
-            self._status.value = ""
-        elif error:
-            self._status.value = f"<span style='color:#b00020'>⚠ {html.escape(message)}</span>"
-        else:
-            self._status.value = f"<span style='color:#555'>{html.escape(message)}</span>"
+        self._status_line.say(message, error=error)
 
     def _programmatic(self) -> Iterator[None]:
         return raised(self, "_quiet")
@@ -210,24 +209,9 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
 
-        canvas = self.figure.canvas
-        if isinstance(canvas, widgets.DOMWidget):
-            for name, value in (
-                ("header_visible", False),
-                ("footer_visible", False),
-                ("resizable", False),
-                ("toolbar_position", "left"),
-            ):
-                if hasattr(canvas, name):
-                    setattr(canvas, name, value)
-            self._figure_view: widgets.Widget = canvas
-            self._static: widgets.Image | None = None
-        else:  # no ipympl front end: a picture of the figure, redrawn on every change
-            self._static = widgets.Image(format="png")
-            hint = widgets.HTML(
-                "<i>Run <code>%matplotlib widget</code> before creating the Explorer for a live, clickable figure.</i>"
-            )
-            self._figure_view = widgets.VBox([self._static, hint])
+        self._figure = FigureView(self.plot)
+        self._figure_view = self._figure.widget
+        self._static = self._figure.static
         self.figure.canvas.mpl_connect("button_press_event", self._guard(self._on_click))
 
         pin = widgets.Button(
@@ -268,7 +252,7 @@ class Explorer(widgets.VBox):
                 self._panel,
             ],
         )
-        self._status = widgets.HTML(layout=widgets.Layout(min_height="24px"))
+        self._status = self._status_line.widget
         self._code = widgets.HTML()
         code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",), selected_index=None)
         header = widgets.HBox([self.controls["optimizer"], self.controls["scheduler"], self.controls["steps"]])
@@ -304,6 +288,12 @@ class Explorer(widgets.VBox):
         main, advanced = [], []
         proposed = tied_run_lengths(spec, user, self._steps_or(100)) if kind == "scheduler" else {}
         for hp in spec.hyperparams:
+            if hp.name in self._abbreviations[kind]:
+                asked = abbreviation(hp, self._abbreviations[kind][hp.name])
+                if asked.fixed:
+                    user[hp.name] = asked.start  # held as given, with no control
+                    continue
+                hp = asked.hp  # the control shows the range or options asked for
             value = user.get(hp.name, self._shown_default(kind, hp))
             if hp.kind == "schedulers":
                 control: widgets.Widget = Composer(value, steps=self._steps_or(100))
@@ -587,13 +577,7 @@ class Explorer(widgets.VBox):
         self._show_figure()
 
     def _show_figure(self) -> None:
-        """Draw the figure once for everything that changed."""
-        self.plot.redraw()
-        if self._static is not None:
-            buffer = io.BytesIO()
-            with self.plot.titled():
-                self.figure.savefig(buffer, format="png", dpi=80)
-            self._static.value = buffer.getvalue()
+        self._figure.show()
 
     # -- public ---------------------------------------------------------------------------
     def _question(self) -> Config:
@@ -720,7 +704,7 @@ def explore(
     *,
     model: Any = None,
     steps: int | None = None,
-    **explorer_arguments: Any,
+    **arguments: Any,
 ) -> Explorer:
     """Open the Explorer: the default app, or one that starts from your own optimizer and scheduler.
 
@@ -736,9 +720,19 @@ def explore(
         Your model, so that parameters can be named (optional).
     steps
         The number of steps to show (read from your scheduler where it says, else 100).
-    explorer_arguments
-        Everything else :class:`Explorer` takes (``steps_per_epoch``, ``projector``, ``metric`` ...).
+    arguments
+        Everything else :class:`Explorer` takes (``steps_per_epoch``, ``projector``, ``metric`` ...), and
+        hyperparameters by torch's names as ipywidgets' ``interact`` abbreviates them:
+        ``explore("AdamW", "OneCycleLR", max_lr=(1e-4, 1e-1), three_phase=fixed(True))`` -- a tuple is a
+        slider's range, a list a dropdown's options, a scalar the start value, ``fixed(v)`` no control.
     """
+    own = set(inspect.signature(Explorer.__init__).parameters) - {"self", "optimizer", "scheduler"}
+    explorer_arguments = {key: value for key, value in arguments.items() if key in own}
+    explorer_arguments.setdefault("abbreviations", {})
+    explorer_arguments["abbreviations"] = {
+        **explorer_arguments["abbreviations"],
+        **{key: value for key, value in arguments.items() if key not in own},
+    }
     if isinstance(optimizer, str) or isinstance(optimizer, type):
         if scheduler is not DEFAULT and scheduler is not None and not isinstance(scheduler, (str, type)):
             raise IncompatibleError(

@@ -402,6 +402,7 @@ def test_record_runs_your_objects_on_copies_and_leaves_them_bit_identical(make: 
     _, twin_optimizer, twin_scheduler = trained()  # the same objects built again: the LR needs no gradients
     np.testing.assert_allclose(trace.lr, _loop(twin_optimizer, twin_scheduler, 30), rtol=1e-12, atol=0)
     assert trace.config is None and trace.optimizer == type(optimizer).__name__
+    assert not any("overridden" in warning or "before" in warning for warning in trace.warnings), trace.warnings
     # recording twice gives the same numbers: the first recording changed nothing
     np.testing.assert_array_equal(record(optimizer, scheduler, steps=30).lr, trace.lr)
 

@@ -57,3 +57,13 @@ def test_readme_screenshot_exists() -> None:
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         if not image.startswith(("http://", "https://")):
             assert (ROOT / image).exists(), image
+
+
+def test_interact_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and "@interact(" in code)
+    widget = _run(example)["warmup_cosine"]
+    try:
+        assert widget.status == "" and widget.kwargs["min_ratio"] == 0.1 and widget.trace.steps == 200
+        assert widget.controls["arg.lr"].hp.bounds == (1e-5, 1e-2)
+    finally:
+        widget.close()

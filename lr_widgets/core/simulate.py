@@ -534,11 +534,11 @@ def simulate(
 def _copies(optimizer: torch.optim.Optimizer, scheduler: Any) -> tuple[torch.optim.Optimizer, Any]:
     """Deep copies of both, the copied scheduler holding the copied optimizer; the copies have no gradients."""
     opt, sched = copy.deepcopy((optimizer, scheduler))
-    # A scheduler wraps optimizer.step to notice the order of calls; the copied wrapper would still
-    # call the *original* optimizer (torch keeps a weak reference to it), so wrap the copy anew.
-    wrapper = opt.__dict__.get("step")
-    if wrapper is not None and hasattr(wrapper, "__wrapped__"):
-        opt.step = _tracking_step(opt, wrapper.__wrapped__)  # type: ignore[method-assign]
+    # A scheduler wraps optimizer.step to notice the order of calls. A copy of the optimizer leaves the
+    # wrapper behind (Optimizer.__getstate__ keeps only its state), and the wrapper itself holds a weak
+    # reference to the original: wrap the copy's step anew, or torch warns that step() was overridden.
+    if sched is not None and not hasattr(opt.step, PRIVATE["wrapped_by_lr_sched"]):
+        opt.step = _tracking_step(opt, type(opt).step)  # type: ignore[method-assign]
     for group in opt.param_groups:
         for parameter in group["params"]:
             parameter.grad = None  # the schedule needs no gradients; stale ones would only cost time

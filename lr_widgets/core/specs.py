@@ -346,7 +346,7 @@ def _admits_none(annotation: Any) -> bool:
     return text.endswith("|None") or text.startswith(("None|", "Optional[", "typing.Optional["))
 
 
-def _guess_kind(default: Any, annotation: Any) -> str:
+def guess_kind(default: Any, annotation: Any) -> str:
     """Infer a kind for an argument lr_widgets has no entry for (new in some torch release)."""
     if isinstance(default, bool):
         return "bool"
@@ -372,7 +372,7 @@ def hyperparam_from_signature(cls_name: str, parameter: inspect.Parameter) -> Hy
     """Build the :class:`HyperParam` of one argument from torch's signature and ``KNOWN``."""
     known = _knowledge(cls_name, parameter.name)
     torch_default = parameter.default
-    kind = known.get("kind") or _guess_kind(None if torch_default is MISSING else torch_default, parameter.annotation)
+    kind = known.get("kind") or guess_kind(None if torch_default is MISSING else torch_default, parameter.annotation)
     required = torch_default is MISSING
     default = known.get("suggest") if required else torch_default
     if isinstance(torch_default, torch.Tensor):  # never seen in a signature, but lr may be a Tensor

@@ -124,7 +124,7 @@ def value_from_text(text: str, hp: HyperParam) -> Any:
     stripped = text.strip()
     if stripped.lower() in ("", "none") and (hp.optional or None in hp.choices):
         return None
-    if hp.kind in ("formula", "list"):
+    if hp.kind in ("formula", "list", "text"):
         return text
     if hp.per_group and "," in stripped:
         try:

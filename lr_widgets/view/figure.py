@@ -1,0 +1,85 @@
+"""The figure of a SchedulePlot as a widget, and the status line: shared by the Explorer and interact()."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..core.errors import LrWidgetsError
+from .plot import SchedulePlot
+
+__all__ = ["FigureView", "StatusLine"]
+
+
+class FigureView:
+    """The live ipympl canvas of ``plot`` -- or, with no ipympl front end, a picture redrawn on every change."""
+
+    def __init__(self, plot: SchedulePlot, who: str = "the Explorer") -> None:
+        self.plot = plot
+        canvas = plot.figure.canvas
+        self.static: widgets.Image | None = None
+        if isinstance(canvas, widgets.DOMWidget):
+            for name, value in (
+                ("header_visible", False),
+                ("footer_visible", False),
+                ("resizable", False),
+                ("toolbar_position", "left"),
+            ):
+                if hasattr(canvas, name):
+                    setattr(canvas, name, value)
+            self.widget: widgets.Widget = canvas
+        else:
+            self.static = widgets.Image(format="png")
+            hint = widgets.HTML(
+                f"<i>Run <code>%matplotlib widget</code> before creating {who} for a live, clickable figure.</i>"
+            )
+            self.widget = widgets.VBox([self.static, hint])
+
+    def show(self) -> None:
+        """Draw the figure once for everything that changed."""
+        self.plot.redraw()
+        if self.static is not None:
+            buffer = io.BytesIO()
+            with self.plot.titled():
+                self.plot.figure.savefig(buffer, format="png", dpi=80)
+            self.static.value = buffer.getvalue()
+
+
+class StatusLine:
+    """The one place a widget's callbacks catch errors: each is shown as a sentence, never raised.
+
+    ``on_say(message)`` hears every message (the Explorer keeps it as its ``status`` trait).
+    """
+
+    def __init__(self, on_say: Callable[[str], None] | None = None) -> None:
+        self.widget = widgets.HTML(layout=widgets.Layout(min_height="24px"))
+        self.text = ""
+        self._on_say = on_say
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        self.text = message
+        if not message:
+            self.widget.value = ""
+        elif error:
+            self.widget.value = f"<span style='color:#b00020'>⚠ {html.escape(message)}</span>"
+        else:
+            self.widget.value = f"<span style='color:#555'>{html.escape(message)}</span>"
+        if self._on_say is not None:
+            self._on_say(message)
+
+    def guard(self, action: Callable[..., Any]) -> Callable[..., None]:
+        """``action`` that shows any mistake here instead of raising it."""
+
+        def guarded(*args: Any) -> None:
+            try:
+                action(*args)
+            except LrWidgetsError as mistake:
+                self.say(str(mistake), error=True)
+            except Exception as unexpected:  # noqa: BLE001 -- a widget callback must never raise
+                self.say(f"lr_widgets could not do that ({type(unexpected).__name__}: {unexpected})", error=True)
+
+        return guarded
