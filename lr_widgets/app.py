@@ -126,7 +126,6 @@ class Explorer(widgets.VBox):
         self._shown: Trace | None = None  # what the views show: the new trace while it is being drawn
         self.pins: list[Pin] = []
         self._quiet = False
-        self._exports = 0
         self.projector = projector
         self.plot = SchedulePlot(PROJECTOR if projector else None)
         self.figure = self.plot.figure
@@ -591,6 +590,11 @@ class Explorer(widgets.VBox):
             self._param_groups(),
             self.metric,
         )
+
+    @property
+    def status_is_error(self) -> bool:
+        """Whether ``status`` says what is wrong (shown with ⚠), rather than a note or nothing."""
+        return self._status_line.error
 
     @property
     def panel(self) -> str:

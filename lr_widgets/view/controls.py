@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -320,10 +320,6 @@ class HyperParamControl(widgets.HBox):
                 self._fit_slider(value)
             if self._text is not None:
                 self._text.value = text_of(value)
-
-    def on_value(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(new_value)`` whenever the value changes."""
-        self.observe(lambda change: callback(change["new"]), "value")
 
 
 def _describe(hp: HyperParam) -> str:

@@ -58,10 +58,12 @@ class StatusLine:
     def __init__(self, on_say: Callable[[str], None] | None = None) -> None:
         self.widget = widgets.HTML(layout=widgets.Layout(min_height="24px"))
         self.text = ""
+        #: Whether the message says what is wrong (shown with ⚠), not a note.
+        self.error = False
         self._on_say = on_say
 
     def say(self, message: str, *, error: bool = False) -> None:
-        self.text = message
+        self.text, self.error = message, bool(message) and error
         if not message:
             self.widget.value = ""
         elif error:
