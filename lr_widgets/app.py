@@ -715,7 +715,7 @@ def explore(
     Parameters
     ----------
     optimizer
-        A class name such as ``"AdamW"``, or your own ``torch.optim.Optimizer``: its class,
+        A class name such as ``"AdamW"`` (``None``: SGD), or your own ``torch.optim.Optimizer``: its class,
         hyperparameters and param groups are read, never changed.
     scheduler
         A scheduler class name, your own scheduler object (read, never changed), or ``None``
@@ -737,6 +737,8 @@ def explore(
         **explorer_arguments["abbreviations"],
         **{key: value for key, value in arguments.items() if key not in own},
     }
+    if optimizer is None:  # explore(None, ...) is the default app, as in the first version
+        optimizer = "SGD"
     if isinstance(optimizer, str) or isinstance(optimizer, type):
         if scheduler is not DEFAULT and scheduler is not None and not isinstance(scheduler, (str, type)):
             raise IncompatibleError(

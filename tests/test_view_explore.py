@@ -220,6 +220,9 @@ def test_explore_takes_a_name_or_an_object_for_each_and_none_is_a_constant_lr() 
         assert mine.trace.optimizer_kwargs == {"lr": 0.05, "momentum": 0.8}
         assert constant.trace.scheduler is None and np.all(constant.trace.lr == constant.trace.lr[0])
         assert default.trace.scheduler == "CosineAnnealingLR"
+        legacy = explore(None, "StepLR")  # the first version's spelling of the default optimizer
+        assert (legacy.trace.optimizer, legacy.trace.scheduler) == ("SGD", "StepLR")
+        legacy.close()
         assert isinstance(forwarded, Explorer) and forwarded.trace.metric_source == "accuracy"
         assert forwarded.trace.steps == 60 and len(forwarded.trace.param_groups) == 2
     finally:
