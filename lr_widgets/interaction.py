@@ -23,9 +23,9 @@ import traitlets
 
 from .core.errors import InvalidValueError, LrWidgetsError
 from .core.introspect import param_names
-from .core.simulate import Replay, Trace, record
+from .core.simulate import Replay, Trace, classic_step, record
 from .core.specs import KNOWN, HyperParam, guess_kind
-from .core.toy import toy_problem
+from .core.toy import quadratic_loss, toy_problem
 from .view.abbreviations import abbreviation
 from .view.controls import close_tree, widget_for
 from .view.figure import FigureView, StatusLine
@@ -169,10 +169,7 @@ class Interact(widgets.VBox):
         """A fresh model copy, what the factory builds on it, and a loss to train it on."""
         if self.model is not None:
             model = copy.deepcopy(self.model)
-
-            def loss() -> torch.Tensor:  # the quadratic loss copied parameters train on (never zero gradients)
-                return sum(((p - 1) ** 2).sum() / 2 for p in model.parameters())  # type: ignore[return-value]
-
+            loss = quadratic_loss(list(model.parameters()))  # as copies of your parameters train in the Explorer
         else:
             problem = toy_problem()
             model, loss = problem.model, problem.loss  # type: ignore[assignment]
@@ -188,8 +185,7 @@ class Interact(widgets.VBox):
         """Call the factory with the controls' values and show what its optimizer and scheduler do."""
         kwargs = self._arguments()
         _, optimizer, scheduler, _ = self._made(kwargs)
-        plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
-        trace = record(optimizer, scheduler, self.controls["steps"].value, metric=self.metric if plateau else None)
+        trace = record(optimizer, scheduler, self.controls["steps"].value, metric=self.metric)  # used by plateaus only
         self.plot.update(trace)
         self.controls["step"].max = trace.steps
         self.trace, self.kwargs = trace, kwargs
@@ -220,9 +216,9 @@ class Interact(widgets.VBox):
             return value
 
         for t in range(step):
-            optimizer.step(closure) if isinstance(optimizer, torch.optim.LBFGS) else (closure(), optimizer.step())
-            if scheduler is not None:
-                scheduler.step(float(values[t])) if values is not None else scheduler.step()
+            classic_step(
+                optimizer, scheduler, t + 1, closure=closure, metric=None if values is None else float(values[t])
+            )
         ids = param_names(optimizer, model)
         names = {p: ids[id(p)] for group in optimizer.param_groups for p in group["params"] if id(p) in ids}
         return Replay(optimizer, scheduler, model, step, self.trace.group_names if self.trace else ("all",), (), names)

@@ -45,7 +45,7 @@ from .errors import (
 from .fast import fast_schedule
 from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
 from .private import PRIVATE
-from .specs import momentum_key_of, momentum_of, scheduler_spec
+from .specs import momentum_key_of, momentum_of, needs_closure, scheduler_spec
 from .toy import NamedGroups, ToyProblem, copied_problem, numbered_groups, toy_problem
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "record",
     "replay",
     "build",
+    "classic_step",
     "synthetic_metric",
     "SYNTHETIC_METRICS",
 ]
@@ -345,6 +346,32 @@ def build(config: Config, *, parameters: NamedGroups | None = None) -> Built:
     return Built(optimizer, scheduler, problem)
 
 
+def classic_step(
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    step: int,
+    *,
+    closure: Callable[[], torch.Tensor] | None = None,
+    metric: float | None = None,
+) -> None:
+    """Step ``step`` of the classic loop: ``optimizer.step()``, then ``scheduler.step()`` (with ``metric``).
+
+    ``closure`` computes a loss and its gradients (a real training step); without one the
+    optimizer steps on whatever gradients there are (none: only the schedule moves). An optimizer
+    that needs a closure (LBFGS) always gets one. torch's errors are said in plain words, with the step.
+    """
+    with _speaking_for(type(optimizer).__name__, f" at step {step}"):
+        if needs_closure(optimizer):
+            optimizer.step(closure or _no_loss)
+        else:
+            if closure is not None:
+                closure()
+            optimizer.step()
+    if scheduler is not None:
+        with _speaking_for(type(scheduler).__name__, f" at step {step}"):
+            scheduler.step(metric) if metric is not None else scheduler.step()
+
+
 class _Run:
     """The classic loop on the objects of a config, one step at a time."""
 
@@ -362,23 +389,9 @@ class _Run:
 
     def advance(self, train: bool) -> None:
         """One optimizer step (a real training step if ``train``), then one scheduler step."""
-        step = self.done + 1
-        spec = self.config.optimizer_spec
-        with _speaking_for(spec.name, f" at step {step}"):
-            if spec.needs_closure:
-                self.optimizer.step(self._closure if train else _no_loss)
-            elif train:
-                self._closure()
-                self.optimizer.step()
-            else:
-                self.optimizer.step()
-        if self.scheduler is not None:
-            with _speaking_for(str(self.config.scheduler), f" at step {step}"):
-                if self.config.metric is not None:
-                    self.scheduler.step(float(self.config.metric[self.done]))
-                else:
-                    self.scheduler.step()
-        self.done = step
+        metric = None if self.config.metric is None else float(self.config.metric[self.done])
+        self.done += 1
+        classic_step(self.optimizer, self.scheduler, self.done, closure=self._closure if train else None, metric=metric)
 
     def lrs(self) -> list[float]:
         return _group_lrs(self.optimizer)
@@ -607,11 +620,7 @@ def record(
                 momentum[t] = _group_momenta(opt, key)
             if t == steps:
                 break
-            with _speaking_for(who, f" at step {t + 1}"):
-                opt.step(_no_loss) if isinstance(opt, torch.optim.LBFGS) else opt.step()
-            if sched is not None:
-                with _speaking_for(str(sched_name), f" at step {t + 1}"):
-                    sched.step(float(values[t])) if values is not None else sched.step()
+            classic_step(opt, sched, t + 1, metric=None if values is None else float(values[t]))
     return Trace(
         lr=lr,
         momentum=momentum,

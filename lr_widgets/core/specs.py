@@ -493,6 +493,16 @@ def _scheduler_registry(module: ModuleType = torch.optim.lr_scheduler) -> dict[s
     return registry
 
 
+def needs_closure(optimizer: Any) -> bool:
+    """Whether ``optimizer.step`` needs a closure (LBFGS, and subclasses of it)."""
+    return isinstance(optimizer, _closure_classes())
+
+
+@cache
+def _closure_classes() -> tuple[type, ...]:
+    return tuple(spec.cls for spec in _optimizer_registry(torch.optim).values() if spec.needs_closure)
+
+
 def optimizer_specs(module: ModuleType | None = None) -> dict[str, OptimizerSpec]:
     """Every optimizer of the installed torch, by name, in alphabetical order.
 

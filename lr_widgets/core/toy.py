@@ -23,6 +23,7 @@ __all__ = [
     "toy_problem",
     "copied_problem",
     "numbered_groups",
+    "quadratic_loss",
     "NamedGroups",
     "GROUP_LAYERS",
     "MAX_GROUPS",
@@ -168,10 +169,17 @@ def copied_problem(groups: NamedGroups, *, only_2d: bool = False) -> ToyProblem:
             kept.append((name, parameter.detach().clone().requires_grad_(True)))
         copies.append(kept)
 
-    def loss() -> torch.Tensor:
-        return sum(((p - 1) ** 2).sum() / 2 for members in copies for _, p in members)  # type: ignore[return-value]
-
+    loss = quadratic_loss([p for members in copies for _, p in members])
     return ToyProblem(None, copies, numbered_groups(len(copies)), tuple(left_out), loss)
+
+
+def quadratic_loss(parameters: list[torch.Tensor]) -> Callable[[], torch.Tensor]:
+    """``sum((p - 1)**2) / 2`` over ``parameters``: a loss for anyone's parameters whose gradients are never zero."""
+
+    def loss() -> torch.Tensor:
+        return sum(((p - 1) ** 2).sum() / 2 for p in parameters)  # type: ignore[return-value]
+
+    return loss
 
 
 def numbered_groups(n: int) -> tuple[str, ...]:
