@@ -208,9 +208,8 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
 
-        self._figure = FigureView(self.plot)
-        self._figure_view = self._figure.widget
-        self._static = self._figure.static
+        #: The live canvas, or a still picture and a hint where ipympl's front end is missing.
+        self.figure_view = FigureView(self.plot)
         self.figure.canvas.mpl_connect("button_press_event", self._guard(self._on_click))
 
         pin = widgets.Button(
@@ -240,7 +239,7 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(align_self="flex-start"),
             children=[
                 self._heading,
-                self._figure_view,
+                self.figure_view.widget,
                 self.controls["step"],
                 self._readout,
                 widgets.HBox([self.controls["x_axis"], self.controls["log_y"]]),
@@ -576,7 +575,7 @@ class Explorer(widgets.VBox):
         self._show_figure()
 
     def _show_figure(self) -> None:
-        self._figure.show()
+        self.figure_view.show()
 
     # -- public ---------------------------------------------------------------------------
     def _question(self) -> Config:

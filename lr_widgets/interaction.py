@@ -101,7 +101,7 @@ class Interact(widgets.VBox):
         self._build_controls(dict(abbreviations or {}))
         self.plot = SchedulePlot()
         self.figure = self.plot.figure
-        self._figure = FigureView(self.plot, "interact()")
+        self.figure_view = FigureView(self.plot, "interact()")
         self.controls["step"] = widgets.IntSlider(
             value=0, min=0, max=max(1, steps), description="step", layout=widgets.Layout(width="460px")
         )
@@ -115,7 +115,7 @@ class Interact(widgets.VBox):
             [widgets.HTML(f"<b>Arguments of <code>{html.escape(self.who)}</code></b>"), *self._argument_controls()],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        view = widgets.VBox([self._figure.widget, self.controls["step"], self._readout, pin, self._panel])
+        view = widgets.VBox([self.figure_view.widget, self.controls["step"], self._readout, pin, self._panel])
         code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",), selected_index=None)
         self.children = [
             self.controls["steps"],
@@ -202,7 +202,7 @@ class Interact(widgets.VBox):
             f"<div style='font-family: monospace; white-space: pre'>{html.escape(self.plot.readout)}</div>"
         )
         self._panel.show(panel_text(self.replay(step), self.trace.group_names))
-        self._figure.show()
+        self.figure_view.show()
 
     def replay(self, step: int) -> Replay:
         """What the factory builds, trained for ``step`` real steps (on the toy problem, or copies of your model)."""
@@ -237,7 +237,7 @@ class Interact(widgets.VBox):
         pinned = Pin(label, self.trace)
         self.pins.append(pinned)
         self.plot.set_pins(self.pins)
-        self._figure.show()
+        self.figure_view.show()
         return pinned
 
     def code(self) -> str:

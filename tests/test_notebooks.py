@@ -53,8 +53,9 @@ def test_with_matplotlib_inline_the_explorer_is_a_picture_and_a_hint_not_two_fig
             "%matplotlib inline",
             "from lr_widgets import explore\nexplorer = explore()\nexplorer",
             "explorer.controls['optimizer.lr'].value = 0.5\n"
-            "print(type(explorer._static).__name__, explorer.trace.optimizer_kwargs['lr'], repr(explorer.status))\n"
-            "print(explorer._figure_view.children[1].value)",
+            "print(type(explorer.figure_view.static).__name__, explorer.trace.optimizer_kwargs['lr'],"
+            " repr(explorer.status))\n"
+            "print(explorer.figure_view.hint)",
         ],
         tmp_path,
     )
@@ -73,7 +74,7 @@ def test_a_kernel_without_ipympl_gets_a_picture_and_the_hint(tmp_path: Path) -> 
             "import sys\nsys.modules['ipympl'] = None  # as if ipympl were not installed in this kernel",
             "%matplotlib widget",
             "from lr_widgets import Explorer\nexplorer = Explorer()\n"
-            "print(type(explorer._static).__name__, explorer._figure_view.children[1].value)",
+            "print(type(explorer.figure_view.static).__name__, explorer.figure_view.hint)",
         ],
         tmp_path,
     )

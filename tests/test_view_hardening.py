@@ -386,13 +386,13 @@ def test_without_ipympl_a_static_figure_and_a_hint(backend: str) -> None:
         matplotlib.use({backend!r})
         from lr_widgets import Explorer
         explorer = Explorer()
-        assert explorer._static is not None, "a picture, not a broken widget"
-        hint = explorer._figure_view.children[1].value
+        assert explorer.figure_view.static is not None, "a picture, not a broken widget"
+        hint = explorer.figure_view.hint
         assert "%matplotlib widget" in hint, hint
-        first = explorer._static.value
+        first = explorer.figure_view.static.value
         assert first[:8] == b"\\x89PNG\\r\\n\\x1a\\n" and len(first) > 5000
         explorer.controls["optimizer.lr"].value = 0.5
-        assert explorer._static.value != first, "the picture follows the controls"
+        assert explorer.figure_view.static.value != first, "the picture follows the controls"
         explorer.controls["optimizer.lr"].value = -1
         assert "SGD refuses lr = -1" in explorer.status
         print("ok")

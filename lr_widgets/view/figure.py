@@ -21,7 +21,10 @@ class FigureView:
     def __init__(self, plot: SchedulePlot, who: str = "the Explorer") -> None:
         self.plot = plot
         canvas = plot.figure.canvas
+        #: The still picture (PNG) shown instead of a live canvas, or None.
         self.static: widgets.Image | None = None
+        #: What the still picture says to do for a live one ("" with a live canvas).
+        self.hint = ""
         if isinstance(canvas, widgets.DOMWidget):
             for name, value in (
                 ("header_visible", False),
@@ -34,10 +37,10 @@ class FigureView:
             self.widget: widgets.Widget = canvas
         else:
             self.static = widgets.Image(format="png")
-            hint = widgets.HTML(
+            self.hint = (
                 f"<i>Run <code>%matplotlib widget</code> before creating {who} for a live, clickable figure.</i>"
             )
-            self.widget = widgets.VBox([self.static, hint])
+            self.widget = widgets.VBox([self.static, widgets.HTML(self.hint)])
 
     def show(self) -> None:
         """Draw the figure once for everything that changed."""
