@@ -33,8 +33,9 @@ import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 from .expressions import Formula
+from .introspect import group_lrs, group_momenta
 from .private import PrivateMissing, private
-from .specs import momentum_of, with_momentum
+from .specs import with_momentum
 
 __all__ = ["fast_schedule", "FAST_SCHEDULERS"]
 
@@ -366,20 +367,10 @@ def _rule(scheduler: Any) -> Rule:
     return rule
 
 
-def _group_lrs(optimizer: Any) -> np.ndarray:
-    return np.array([float(group["lr"]) for group in optimizer.param_groups])
-
-
-def _group_momenta(optimizer: Any, key: str | None) -> np.ndarray | None:
-    if key is None:
-        return None
-    return np.array([momentum_of(group, key) for group in optimizer.param_groups])
-
-
 def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows 1..steps of a scheduler just built (row 0 is what the optimizer holds now)."""
     optimizer = scheduler.optimizer
-    lr0, m0 = _group_lrs(optimizer), _group_momenta(optimizer, key)
+    lr0, m0 = group_lrs(optimizer), group_momenta(optimizer, key)
     lr = np.empty((steps, lr0.shape[0]))
     momentum = None if m0 is None else np.empty_like(lr)
     if type(scheduler) is torch_schedulers.SequentialLR:
@@ -404,9 +395,9 @@ def _segments(scheduler: Any, steps: int, key: str | None) -> tuple[np.ndarray, 
                     group["lr"] = float(value)
                 _restore_momenta(optimizer, key, current_m)
                 private(child, "update_lr")(0)
-                lr[a - 1] = _group_lrs(optimizer)
+                lr[a - 1] = group_lrs(optimizer)
                 if momentum is not None:
-                    momentum[a - 1] = _group_momenta(optimizer, key)
+                    momentum[a - 1] = group_momenta(optimizer, key)
                 rows = slice(a, b - 1)
                 first_epoch = 1
                 current_lr = lr[a - 1]
@@ -458,8 +449,8 @@ def fast_schedule(
             if type(scheduler) is torch_schedulers.ReduceLROnPlateau:
                 if metric is None or metric.shape[0] < steps:
                     return None
-                lr = _plateau(scheduler, _group_lrs(scheduler.optimizer), metric[:steps])
-                m0 = _group_momenta(scheduler.optimizer, momentum_key)
+                lr = _plateau(scheduler, group_lrs(scheduler.optimizer), metric[:steps])
+                m0 = group_momenta(scheduler.optimizer, momentum_key)
                 momentum = None if m0 is None else np.repeat(m0[None, :], steps, axis=0)
             else:
                 lr, momentum = _segments(scheduler, steps, momentum_key)

@@ -10,10 +10,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["TensorInfo", "ParamInfo", "param_names", "param_groups_summary", "state_summary", "Names"]
+from .specs import momentum_of
+
+__all__ = [
+    "TensorInfo",
+    "ParamInfo",
+    "param_names",
+    "param_groups_summary",
+    "state_summary",
+    "Names",
+    "group_lrs",
+    "group_momenta",
+]
 
 #: What names parameters: a model, ``model.named_parameters()``, or a dict either way round.
 Names = nn.Module | Mapping[str, torch.Tensor] | Mapping[torch.Tensor, str] | Iterable[tuple[str, torch.Tensor]] | None
@@ -133,3 +145,15 @@ def state_summary(optimizer: torch.optim.Optimizer, names: Names = None) -> dict
             state = optimizer.state.get(parameter, {})
             summary[by_id[id(parameter)]] = {key: _describe(value) for key, value in state.items()}
     return summary
+
+
+def group_lrs(optimizer: Any) -> np.ndarray:
+    """Each param group's ``lr`` now, as float64 (a tensor lr read as its value)."""
+    return np.array([float(group["lr"]) for group in optimizer.param_groups])
+
+
+def group_momenta(optimizer: Any, key: str | None) -> np.ndarray | None:
+    """Each param group's momentum (``group[key]``, or ``betas[0]``); ``None`` if a group has none."""
+    if key is None or any(key not in group for group in optimizer.param_groups):
+        return None
+    return np.array([momentum_of(group, key) for group in optimizer.param_groups])

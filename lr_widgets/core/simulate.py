@@ -43,9 +43,10 @@ from .errors import (
     TorchRefusedError,
 )
 from .fast import fast_schedule
+from .introspect import group_lrs, group_momenta
 from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
 from .private import PRIVATE
-from .specs import momentum_key_of, momentum_of, needs_closure, scheduler_spec
+from .specs import momentum_key_of, needs_closure, scheduler_spec
 from .toy import NamedGroups, ToyProblem, copied_problem, numbered_groups, toy_problem
 
 __all__ = [
@@ -89,8 +90,6 @@ class Trace:
         Parameters the optimizer could not take (Muon's 1-D biases).
     warnings
         What torch warned about while running.
-    notes
-        What torch ran but documents otherwise, and what lr_widgets could not read, in sentences.
     """
 
     lr: np.ndarray
@@ -102,7 +101,6 @@ class Trace:
     group_names: tuple[str, ...]
     left_out: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def optimizer_kwargs(self) -> Mapping[str, Any]:
@@ -118,6 +116,11 @@ class Trace:
     def param_groups(self) -> tuple[Mapping[str, Any], ...]:
         """The per-group overrides (one empty dict per group for a recorded trace)."""
         return self.config.param_groups if self.config else tuple({} for _ in self.group_names)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What torch ran but documents otherwise (milestones out of order ...), in sentences."""
+        return self.config.notes if self.config else ()
 
     @property
     def filled(self) -> Mapping[str, Any]:
@@ -393,21 +396,11 @@ class _Run:
         self.done += 1
         classic_step(self.optimizer, self.scheduler, self.done, closure=self._closure if train else None, metric=metric)
 
-    def lrs(self) -> list[float]:
-        return _group_lrs(self.optimizer)
+    def lrs(self) -> np.ndarray:
+        return group_lrs(self.optimizer)
 
-    def momenta(self) -> list[float] | None:
-        return _group_momenta(self.optimizer, self.config.optimizer_spec.momentum_key)
-
-
-def _group_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
-    return [float(group["lr"]) for group in optimizer.param_groups]
-
-
-def _group_momenta(optimizer: torch.optim.Optimizer, key: str | None) -> list[float] | None:
-    if key is None or any(key not in group for group in optimizer.param_groups):
-        return None
-    return [momentum_of(group, key) for group in optimizer.param_groups]  # type: ignore[misc]
+    def momenta(self) -> np.ndarray | None:
+        return group_momenta(self.optimizer, self.config.optimizer_spec.momentum_key)
 
 
 @contextmanager
@@ -537,7 +530,6 @@ def simulate(
         group_names=run.toy.group_names,
         left_out=run.toy.left_out,
         warnings=_messages(caught),
-        notes=config.notes,
     )
 
 
@@ -611,13 +603,13 @@ def record(
         key = momentum_key_of(opt.defaults)
         n_groups = len(opt.param_groups)
         lr = np.empty((steps + 1, n_groups), dtype=np.float64)
-        first = _group_momenta(opt, key)
+        first = group_momenta(opt, key)
         momentum = None if first is None else np.empty_like(lr)
         who, sched_name = type(opt).__name__, None if sched is None else type(sched).__name__
         for t in range(steps + 1):
-            lr[t] = _group_lrs(opt)
+            lr[t] = group_lrs(opt)
             if momentum is not None:
-                momentum[t] = _group_momenta(opt, key)
+                momentum[t] = group_momenta(opt, key)
             if t == steps:
                 break
             classic_step(opt, sched, t + 1, metric=None if values is None else float(values[t]))
