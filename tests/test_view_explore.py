@@ -199,7 +199,7 @@ def test_per_group_max_lr_is_kept() -> None:
             reference_scheduler.step()
             expected.append(reference_scheduler.get_last_lr())
         np.testing.assert_allclose(explorer.trace.lr, expected, rtol=1e-12)
-        assert explorer.controls["scheduler.max_lr"]._text.value == "0.001, 0.01"
+        assert explorer.controls["scheduler.max_lr"].text_box.value == "0.001, 0.01"
     finally:
         explorer.close()
 

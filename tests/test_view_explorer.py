@@ -99,11 +99,11 @@ def test_every_control_kind_drives_the_trace(explorers) -> None:
 def test_typing_into_the_text_boxes_is_the_same_as_setting_value(explorers) -> None:
     explorer = explorers()
     lr = explorer.controls["optimizer.lr"]
-    lr._text.value = "3e-2"
+    lr.text_box.value = "3e-2"
     assert lr.value == 0.03 and explorer.trace.lr[0, 0] == 0.03
-    lr._slider.value = 0.5
+    lr.slider.value = 0.5
     assert explorer.trace.lr[0, 0] == 0.5
-    explorer.controls["steps"]._text.value = "250"
+    explorer.controls["steps"].text_box.value = "250"
     assert explorer.trace.steps == 250
 
 
@@ -111,7 +111,7 @@ def test_run_lengths_follow_steps_until_the_user_sets_them(explorers) -> None:
     explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
     t_max = explorer.controls["scheduler.T_max"]
     explorer.controls["steps"].value = 300
-    assert t_max.value == 300 and explorer.trace.scheduler_kwargs["T_max"] == 300
+    assert t_max.shown == 300 and explorer.trace.scheduler_kwargs["T_max"] == 300
     t_max.value = 120
     explorer.controls["steps"].value = 400
     assert t_max.value == 120 and explorer.trace.scheduler_kwargs["T_max"] == 120
@@ -129,7 +129,7 @@ def test_a_run_length_that_follows_steps_says_so_and_can_be_unticked(explorers) 
     assert t_max.value == 100 and explorer.trace.scheduler_kwargs["T_max"] == 100
     assert explorer.trace.lr[:, 0].argmin() == 100 and explorer.trace.lr[110, 0] > explorer.trace.lr[100, 0]
     t_max.follows = True  # ticked again: it follows steps at once
-    assert t_max.value == 110 and explorer.trace.scheduler_kwargs["T_max"] == 110
+    assert t_max.shown == 110 and explorer.trace.scheduler_kwargs["T_max"] == 110
     t_max.value = 90  # a value set by hand unticks it
     assert t_max.follows is False
     explorer.controls["steps"].value = 200
@@ -146,7 +146,7 @@ def test_bad_input_keeps_the_last_good_schedule(explorers) -> None:
     milestones = explorer.controls["scheduler.milestones"]
     milestones.value = "30, sixty"
     assert explorer.status.startswith("milestones must be whole numbers separated by commas")
-    assert milestones.value == "30, sixty" and milestones._text.value == "30, sixty", "the control stays as typed"
+    assert milestones.value == "30, sixty" and milestones.text_box.value == "30, sixty", "the control stays as typed"
     assert explorer.trace is good
     np.testing.assert_array_equal(explorer.plot.lr_lines[0].get_ydata(), good_ydata)
     assert explorer.panel == good_panel
@@ -213,7 +213,7 @@ def test_param_groups_are_lines_and_panel_entries(explorers) -> None:
     assert "param_groups[0]  (body)" in explorer.panel and "param_groups[1]  (head)" in explorer.panel
     # the unset body lr follows the optimizer's lr
     explorer.controls["optimizer.lr"].value = 0.002
-    assert explorer.controls["group.body.lr"].value == 0.002
+    assert explorer.controls["group.body.lr"].shown == 0.002
     assert explorer.trace.lr[0].tolist() == [0.002, 0.01]
 
 
@@ -251,7 +251,7 @@ def test_composer_builds_sequential_schedules(explorers) -> None:
     composer.add("ExponentialLR")
     assert explorer.status == ""
     assert explorer.trace.scheduler_kwargs["milestones"] == [33, 67]  # unset milestones spread evenly
-    assert explorer.controls["scheduler.milestones"].value == [33, 67]
+    assert explorer.controls["scheduler.milestones"].shown == [33, 67]
     explorer.controls["scheduler.milestones"].value = "10, 60, 80"
     assert "SequentialLR with 3 schedulers needs 2 milestones" in explorer.status
     explorer.controls["scheduler.milestones"].value = "10, 60"
@@ -323,7 +323,7 @@ def test_axis_in_epochs_and_log_y(explorers) -> None:
     explorer.controls["x_axis"].value = "epochs"
     np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(60) / 10)
     assert explorer.plot.ax.get_xlabel() == "epoch (10 steps each)"
-    assert "stepped after every optimizer step" in explorer._stepping_hint.value
+    assert "stepped after every optimizer step" in explorer.schedule.stepping_hint.value
     explorer.controls["log_y"].value = True
     assert explorer.plot.ax.get_yscale() == "log"
 
@@ -378,20 +378,20 @@ def test_code_panel_shows_the_exported_code(explorers) -> None:
 
     explorer = explorers("Adam", "SequentialLR", steps=50)
     assert explorer.code() == python_code(explorer.trace)
-    assert html.escape(explorer.code()) in explorer._code.value
+    assert html.escape(explorer.code()) in explorer.code_view.value
 
 
 def test_tuple_and_optional_int_controls(explorers) -> None:
     explorer = explorers("Muon", "CyclicLR", steps=40, scheduler_kwargs={"base_lr": 1e-3, "max_lr": 1e-2})
     coefficients = explorer.controls["optimizer.ns_coefficients"]
-    coefficients._text.value = "3.4, -4.7, 2.0"  # typed as text
+    coefficients.text_box.value = "3.4, -4.7, 2.0"  # typed as text
     assert coefficients.value == (3.4, -4.7, 2.0)
     assert explorer.trace.optimizer_kwargs["ns_coefficients"] == (3.4, -4.7, 2.0)
     down = explorer.controls["scheduler.step_size_down"]
     assert down.value is None
-    down._text.value = "4"
+    down.text_box.value = "4"
     assert explorer.trace.scheduler_kwargs["step_size_down"] == 4
-    down._text.value = "None"
+    down.text_box.value = "None"
     assert (
         "step_size_down" in explorer.trace.scheduler_kwargs
         and explorer.trace.scheduler_kwargs["step_size_down"] is None

@@ -264,7 +264,7 @@ def _fitting(optimizer: str) -> tuple[nn.Module, torch.optim.Optimizer, torch.Te
         sparse = [p for p in model[0].parameters()]
         dense = [p for p in model[2].parameters()]
         opt = torch.optim.SparseAdam(sparse, lr=0.01)
-        model._dense = torch.optim.SGD(dense, lr=0.1)  # the dense layer needs its own optimizer
+        model.dense_optimizer = torch.optim.SGD(dense, lr=0.1)  # the dense layer needs its own optimizer
         return model, opt, torch.randint(0, 20, (4, 3))
     if optimizer == "Muon":
         model = nn.Sequential(nn.Linear(6, 8, bias=False), nn.Tanh(), nn.Linear(8, 3, bias=False))

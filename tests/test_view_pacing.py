@@ -36,7 +36,7 @@ def test_a_burst_inside_the_event_loop_is_one_run() -> None:
 
 def _as_from_the_front_end(explorer: Explorer) -> Explorer:
     """Pace this Explorer's work as the kernel does for the front end's messages."""
-    explorer._pacer.defer = running_loop
+    explorer.pacer.defer = running_loop
     return explorer
 
 
@@ -46,7 +46,7 @@ def test_code_in_a_cell_gets_its_update_at_once_even_inside_the_event_loop() -> 
         explorer.controls["optimizer.lr"].value = 0.25  # no front end message: a cell's own code
         lr = explorer.trace.optimizer_kwargs["lr"]
         explorer.close()
-        return lr, explorer._pacer.runs
+        return lr, explorer.pacer.runs
 
     lr, runs = asyncio.run(main())
     assert lr == 0.25 and runs == 1
@@ -65,12 +65,12 @@ def test_a_dragged_slider_updates_for_the_latest_value_without_a_backlog() -> No
 
     async def main() -> tuple[Explorer, int]:
         explorer = _as_from_the_front_end(Explorer(steps=20_000))
-        runs = explorer._pacer.runs
+        runs = explorer.pacer.runs
         for value in values:  # one message per loop iteration, as the kernel reads them
             explorer.controls["optimizer.lr"].value = value
             await asyncio.sleep(0)
-        await _until(lambda: not explorer._pacer.pending)
-        return explorer, explorer._pacer.runs - runs
+        await _until(lambda: not explorer.pacer.pending)
+        return explorer, explorer.pacer.runs - runs
 
     explorer, runs = asyncio.run(main())
     try:
@@ -88,18 +88,18 @@ def test_a_far_cursor_trains_in_chunks_and_shows_exactly_that_step() -> None:
         explorer = _as_from_the_front_end(Explorer("Adam", "CosineAnnealingLR", steps=3_000))
         explorer.controls["step"].value = 2_500
         await asyncio.sleep(0.01)
-        notes = [explorer._panel.value]
+        notes = [explorer.inspector.panel.value]
         explorer.controls["optimizer.lr"].value = 0.003  # the trace changes while the panel trains
-        await _until(lambda: explorer._panel_target is None and not explorer._pacer.pending)
+        await _until(lambda: not explorer.inspector.training and not explorer.pacer.pending)
         return explorer, notes
 
     explorer, notes = asyncio.run(main())
     try:
         assert "training the optimizer to step 2500" in notes[0]
         expected = panel_text(replay(explorer.trace, 2_500), explorer.trace.group_names)
-        assert explorer._panel.text == expected
+        assert explorer.inspector.panel.text == expected
         assert explorer.trace.optimizer_kwargs["lr"] == 0.003 and "base_lrs         [0.003]" in expected
-        assert "training" not in explorer._panel.value
+        assert "training" not in explorer.inspector.panel.value
     finally:
         explorer.close()
 
@@ -109,11 +109,11 @@ def test_an_error_during_a_burst_lands_in_the_status_line_and_the_next_value_wor
         explorer = _as_from_the_front_end(Explorer(steps=500))
         good = explorer.trace
         explorer.controls["optimizer.lr"].value = -1.0
-        await _until(lambda: not explorer._pacer.pending)
+        await _until(lambda: not explorer.pacer.pending)
         message = explorer.status
         assert explorer.trace is good
         explorer.controls["optimizer.lr"].value = 0.2
-        await _until(lambda: not explorer._pacer.pending)
+        await _until(lambda: not explorer.pacer.pending)
         return explorer, message
 
     explorer, message = asyncio.run(main())

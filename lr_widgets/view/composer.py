@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
-from ..core.specs import scheduler_spec, scheduler_specs
-from .controls import HyperParamControl, close_tree, raised, widget_for
+from ..core.specs import scheduler_specs
+from .form import HyperParamForm
+from .lifecycle import close_tree
 
 __all__ = ["Composer", "child_choices", "warmup_then"]
 
@@ -47,11 +47,10 @@ def _normalized(value: Any) -> list[tuple[str, dict[str, Any]]] | None:
 
 
 class _Child(widgets.VBox):
-    """One child scheduler: its name, its order buttons and its hyperparameter controls."""
+    """One child scheduler: its name, its order buttons and its form."""
 
     def __init__(self, composer: Composer, name: str, kwargs: dict[str, Any], steps: int) -> None:
-        self.composer = composer
-        self.user = dict(kwargs)
+        #: The child's scheduler class.
         self.name = widgets.Dropdown(options=child_choices(), value=name, layout=widgets.Layout(width="220px"))
         buttons = [
             widgets.Button(description=text, tooltip=tip, layout=widgets.Layout(width="34px"))
@@ -60,56 +59,38 @@ class _Child(widgets.VBox):
         buttons[0].on_click(lambda _: composer.move(self, -1))
         buttons[1].on_click(lambda _: composer.move(self, +1))
         buttons[2].on_click(lambda _: composer.remove(self))
-        self.name.observe(lambda _: self._renamed(), "value")
-        self.steps = steps
-        self.controls: dict[str, HyperParamControl] = {}
-        self._header = widgets.HBox([self.name, *buttons])
-        super().__init__(layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="2px 0"))
-        self._build()
+        #: Its arguments; a run length the user has not set shows the length torch filled in for its segment.
+        self.form = HyperParamForm("scheduler", name, kwargs, steps=steps, advanced=False, follow_steps=False)
+        self.name.observe(lambda change: self.form.show(change["new"], {}), "value")
+        self.form.observe(lambda _: composer.rows_changed(), "value")
+        super().__init__(
+            [widgets.HBox([self.name, *buttons]), self.form],
+            layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="2px 0"),
+        )
 
-    def _build(self) -> None:
-        close_tree(*self.controls.values())
-        spec = scheduler_spec(self.name.value)
-        self.controls = {}
-        for hp in spec.hyperparams:
-            if hp.advanced:
-                continue
-            control = widget_for(hp, self.user.get(hp.name), steps=self.steps)
-            control.observe(lambda change, n=hp.name: self._changed(n, change["new"]), "value")
-            self.controls[hp.name] = control
-        self.children = [self._header, *self.controls.values()]
+    @property
+    def controls(self) -> dict[str, widgets.Widget]:
+        """The child's controls, by argument name."""
+        return self.form.controls
 
-    def _renamed(self) -> None:
-        self.user = {}
-        self._build()
-        self.composer.rows_changed()
-
-    def _changed(self, name: str, value: Any) -> None:
-        if self.composer.holding:
-            return
-        self.user[name] = value
-        self.composer.rows_changed()
-
-    def show_resolved(self, kwargs: dict[str, Any]) -> None:
-        for name, value in kwargs.items():
-            control = self.controls.get(name)
-            if control is not None and name not in self.user:
-                control.value = value
+    @property
+    def value(self) -> tuple[str, dict[str, Any]]:
+        return self.name.value, dict(self.form.value)
 
 
 class Composer(widgets.VBox):
-    """Edit ``[(scheduler name, kwargs), ...]``: add, remove and reorder children, each with its own controls.
+    """Edit ``[(scheduler name, kwargs), ...]``: add, remove and reorder children, each with its own form.
 
     ``.value`` holds, per child, only the arguments the user set; the others keep torch's
     defaults, as in the same torch code (the core fills only what torch requires, such as
-    a T_max, from each child's segment).
+    a T_max, from each child's segment, and :meth:`propose` shows it).
     """
 
     value = traitlets.Any()
+    #: The number of steps, for the range of the children's run-length sliders.
+    steps = traitlets.Int(100)
 
     def __init__(self, value: Any = None, *, steps: int = 100) -> None:
-        self.steps = steps
-        self.holding = False
         self.rows: list[_Child] = []
         self._rows_box = widgets.VBox()
         self._new_child = widgets.Dropdown(
@@ -125,30 +106,28 @@ class Composer(widgets.VBox):
         )
         preset.on_click(lambda _: self.warmup_then(self._new_child.value))
         super().__init__([self._rows_box, widgets.HBox([self._new_child, add, preset])])
-        children = _normalized(value) or []
-        self._rebuild(children)
-        with self._hold():
-            self.value = self._rows_value()
-        self.observe(self._value_set, "value")
-
-    def _hold(self) -> Iterator[None]:
-        return raised(self, "holding")
+        self.steps = steps
+        self._rebuild(_normalized(value) or [])
+        self.value = self._rows_value()
+        self.observe(lambda change: self._value_set(change["new"]), "value")
+        self.observe(lambda change: self._steps_set(change["new"]), "steps")
 
     def _rows_value(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(row.name.value, dict(row.user)) for row in self.rows]
+        return [row.value for row in self.rows]
 
     def _rebuild(self, children: list[tuple[str, dict[str, Any]]]) -> None:
         close_tree(*self.rows)
         self.rows = [_Child(self, name, kwargs, self.steps) for name, kwargs in children]
         self._rows_box.children = self.rows
 
-    def _value_set(self, change: dict[str, Any]) -> None:
-        if self.holding:
-            return
-        children = _normalized(change["new"])
-        if children is not None and children != self._rows_value():
-            with self._hold():
-                self._rebuild(children)
+    def _value_set(self, value: Any) -> None:
+        children = _normalized(value)
+        if children is not None and children != self._rows_value():  # set from outside: show it
+            self._rebuild(children)
+
+    def _steps_set(self, steps: int) -> None:
+        for row in self.rows:
+            row.form.steps = steps
 
     def rows_changed(self) -> None:
         self._rows_box.children = self.rows
@@ -157,8 +136,7 @@ class Composer(widgets.VBox):
     # -- editing ------------------------------------------------------------------------
     def add(self, name: str) -> None:
         """Append a child scheduler."""
-        with self._hold():
-            self.rows.append(_Child(self, name, {}, self.steps))
+        self.rows.append(_Child(self, name, {}, self.steps))
         self.rows_changed()
 
     def remove(self, row: _Child) -> None:
@@ -177,11 +155,11 @@ class Composer(widgets.VBox):
         """A LinearLR warmup (from a tenth of the LR) into ``main``."""
         self.value = warmup_then(main, self.steps)
 
-    def show_resolved(self, children: list[tuple[str, dict[str, Any]]]) -> None:
-        """Show the arguments the core filled in (run lengths tied to each segment)."""
-        with self._hold():
-            for row, (_, kwargs) in zip(self.rows, children):
-                row.show_resolved(kwargs)
+    def propose(self, children: Any) -> None:
+        """Let each child's unset controls show what the core ran with (run lengths tied to its segment)."""
+        for row, child in zip(self.rows, _normalized(children) or []):
+            if child[0] == row.name.value:
+                row.form.propose(child[1])
 
     def close(self) -> None:
         close_tree(*self.rows)

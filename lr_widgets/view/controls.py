@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
@@ -26,60 +24,12 @@ __all__ = [
     "slider_range",
     "value_from_text",
     "text_of",
-    "raised",
-    "close_tree",
-    "replace_children",
+    "UNSET",
     "LABEL_WIDTH",
 ]
 
 LABEL_WIDTH = "120px"
 _SLIDER_POSITIONS = 400
-
-
-@contextmanager
-def raised(owner: Any, flag: str) -> Iterator[None]:
-    """Set ``owner.<flag>`` while the block runs: changes made then are ours, not the user's."""
-    before = getattr(owner, flag)
-    setattr(owner, flag, True)
-    try:
-        yield
-    finally:
-        setattr(owner, flag, before)
-
-
-def _parts(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    """The widgets a widget holds in its synced traits: children, layout, style, toolbar ..."""
-    for name in widget.keys:
-        value = getattr(widget, name, None)
-        if isinstance(value, widgets.Widget):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from (item for item in value if isinstance(item, widgets.Widget))
-
-
-def close_tree(*roots: widgets.Widget) -> None:
-    """Close each widget and every widget it holds, down to layouts and styles.
-
-    ``Widget.close()`` closes one comm; a slider's ``layout`` and ``style`` and a box's
-    children keep theirs (and their place in ipywidgets' registry) until closed too.
-    """
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        widget = stack.pop()
-        if id(widget) in seen:
-            continue
-        seen.add(id(widget))
-        stack.extend(_parts(widget))
-        widget.close()
-
-
-def replace_children(box: widgets.Box, children: Any) -> None:
-    """Show ``children`` in ``box`` and close the children it stops showing."""
-    new = list(children)
-    old = [child for child in box.children if all(child is not kept for kept in new)]
-    box.children = new
-    close_tree(*old)
 
 
 def _finite_number(value: Any) -> bool:
@@ -163,8 +113,25 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: ``HyperParamControl.proposed`` when nothing is proposed.
+UNSET: Any = _Unset()
+
+
 class HyperParamControl(widgets.HBox):
-    """A labelled control for one hyperparameter; ``.value`` is what the core is given.
+    """A labelled control for one hyperparameter: ``.value`` is what the user set.
+
+    A control can *follow* a value it is told (``proposed``): a run length that follows the number
+    of steps, a group's lr that follows the optimizer's, an argument torch fills in. While
+    ``follows`` is true it shows ``proposed``; a value set by hand stops it following. Nothing ever
+    writes into ``value`` but the user, so whoever observes it hears only the user.
+
+    Its parts (slider, text box, checkbox, dropdown) show ``shown``; a part's change that only
+    repeats what the control shows is not news, which is how the parts keep in step with no flag.
 
     Parameters
     ----------
@@ -176,11 +143,16 @@ class HyperParamControl(widgets.HBox):
         The number of steps, for the range of run-length arguments.
     label
         The text in front of it (``hp.name`` if left out).
+    follows
+        Whether it starts following ``proposed`` (``None``: it never follows anything).
+    follow_label
+        A visible checkbox bound to ``follows``, with this text (``"= steps"``); none if left out.
     """
 
     value = traitlets.Any(allow_none=True)
-    #: For a run length the Explorer proposes: whether it follows ``steps`` (a visible "= steps" checkbox);
-    #: ``None`` for every other control.
+    #: What the control shows while it follows (a run length tied to steps, torch's filled-in value).
+    proposed = traitlets.Any(UNSET, allow_none=True)
+    #: Whether it shows ``proposed`` rather than a value of the user's; ``None`` for a control that never follows.
     follows = traitlets.Bool(None, allow_none=True)
 
     def __init__(
@@ -191,12 +163,14 @@ class HyperParamControl(widgets.HBox):
         steps: int = 100,
         label: str | None = None,
         follows: bool | None = None,
+        follow_label: str | None = None,
     ) -> None:
         self.hp = hp
         self._steps = steps
-        self._holding = False
-        self._slider: widgets.Widget | None = None
-        self._text: widgets.Text | None = None
+        #: The slider, where the hyperparameter has one (None otherwise).
+        self.slider: widgets.Widget | None = None
+        #: The text box, where the hyperparameter has one (None otherwise).
+        self.text_box: widgets.Text | None = None
         self._parts: list[widgets.Widget] = []
         self._pair: list[widgets.FloatSlider] = []
         start = hp.default if value is None and not hp.optional else value
@@ -206,22 +180,28 @@ class HyperParamControl(widgets.HBox):
             layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
             tooltip=_describe(hp),
         )
-        if follows is not None:
-            link = widgets.Checkbox(
-                value=follows,
-                description="= steps",
+        if follow_label is not None:
+            self.checkbox = widgets.Checkbox(
+                value=bool(follows),
+                description=follow_label,
                 indent=False,
                 tooltip=f"{hp.name} follows the number of steps while ticked; untick to keep the value you set",
                 layout=widgets.Layout(width="80px"),
             )
-            widgets.link((link, "value"), (self, "follows"))
-            inner.append(link)
+            self.checkbox.observe(lambda c: self._ticked(c["new"]), "value")
+            self.observe(lambda c: setattr(self.checkbox, "value", bool(c["new"])), "follows")
+            inner.append(self.checkbox)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
-        self.follows = follows
-        with self._hold():
-            self.value = start
-        self._show(start)
-        self.observe(lambda change: self._show(change["new"]), "value")
+        self.set_trait("value", start)
+        self.set_trait("follows", follows)
+        self._show()
+        self.observe(self._value_set, "value")
+        self.observe(lambda _: self._show(), ["proposed", "follows"])
+
+    @property
+    def shown(self) -> Any:
+        """What the control shows: ``proposed`` while it follows, else ``value``."""
+        return self.proposed if self.follows and self.proposed is not UNSET else self.value
 
     # -- building ---------------------------------------------------------------------
     def _build(self, value: Any) -> list[widgets.Widget]:
@@ -235,12 +215,12 @@ class HyperParamControl(widgets.HBox):
         if self._choices:
             options = [(text_of(choice), choice) for choice in self._choices]
             dropdown = widgets.Dropdown(options=options, layout=widgets.Layout(width="160px"))
-            dropdown.observe(lambda c: self._set(c["new"]), "value")
+            dropdown.observe(lambda c: self._take(c["new"]), "value")
             self._parts = [dropdown]
             return [dropdown]
         if hp.kind == "bool":
             box = widgets.Checkbox(value=bool(value), indent=False, layout=widgets.Layout(width="auto"))
-            box.observe(lambda c: self._set(bool(c["new"])), "value")
+            box.observe(lambda c: self._take(bool(c["new"])), "value")
             self._parts = [box]
             return [box]
         if hp.kind == "pair" and hp.bounds is not None and _all_finite(hp.default):
@@ -257,7 +237,7 @@ class HyperParamControl(widgets.HBox):
                 for _ in range(hp.length or 2)
             ]
             for slider in self._pair:
-                slider.observe(lambda c: self._set(tuple(s.value for s in self._pair)), "value")
+                slider.observe(lambda c: self._take(tuple(s.value for s in self._pair)), "value")
             self._parts = list(self._pair)
             return [widgets.VBox(self._pair)]
         if hp.kind in ("float", "int"):
@@ -271,55 +251,87 @@ class HyperParamControl(widgets.HBox):
                 slider = widgets.FloatLogSlider(min=low, max=high, step=step, base=10, **look)
             else:
                 slider = widgets.FloatSlider(min=low, max=high, step=step, **look)
-            slider.observe(lambda c: self._set(c["new"]), "value")
-            self._slider = slider
-        text = widgets.Text(continuous_update=False, layout=widgets.Layout(width="90px" if self._slider else "230px"))
-        text.observe(lambda c: self._set(value_from_text(c["new"], self.hp)), "value")
-        self._text = text
-        self._parts = [part for part in (self._slider, text) if part is not None]
+            slider.observe(lambda c: self._take(c["new"]), "value")
+            self.slider = slider
+        text = widgets.Text(continuous_update=False, layout=widgets.Layout(width="90px" if self.slider else "230px"))
+        text.observe(lambda c: self._typed(c["new"]), "value")
+        self.text_box = text
+        self._parts = [part for part in (self.slider, text) if part is not None]
         return self._parts
 
     def set_steps(self, steps: int) -> None:
         """Widen a run-length slider to the number of steps."""
         self._steps = steps
-        self._fit_slider(self.value)
+        self._fit_slider(self.shown)
 
-    # -- syncing ----------------------------------------------------------------------
-    def _hold(self) -> Iterator[None]:
-        return raised(self, "_holding")
-
-    def _set(self, value: Any) -> None:
-        if not self._holding:
+    # -- the user's hand --------------------------------------------------------------
+    def _take(self, value: Any) -> None:
+        """A part moved: news only if it differs from what the control shows."""
+        if not _equal(value, self.shown):
             self.value = value
 
+    def _typed(self, text: str) -> None:
+        if text != text_of(self.shown):
+            self._take(value_from_text(text, self.hp))
+
+    def _ticked(self, ticked: bool) -> None:
+        if ticked != bool(self.follows):
+            self.follows = ticked
+
+    def _value_set(self, change: dict[str, Any]) -> None:
+        if self.follows:
+            # a value set by hand stops the following; unticking later keeps this value, not the proposal
+            self.proposed = change["new"]
+            self.follows = False
+        self._show()
+
+    @traitlets.observe("follows")
+    def _unfollowed(self, change: dict[str, Any]) -> None:
+        if change["old"] and change["new"] is False and self.proposed is not UNSET:
+            self.value = self.proposed  # unticked: keep what it showed
+
+    # -- showing ----------------------------------------------------------------------
     def _fit_slider(self, value: Any) -> None:
-        slider = self._slider
+        slider = self.slider
         if slider is None:
             return
+        on_slider = _finite_number(value) and not (self.hp.log and value <= 0)
         low, high, step = slider_range(self.hp, value, self._steps)
-        with self._hold():
-            # widen before narrowing, so the slider never clamps a value in between
-            slider.max = max(slider.max, high)
-            slider.min = min(slider.min, low)
+        # widen, move, then narrow: the slider never clamps (and so never reports) a value in between
+        slider.max = max(slider.max, high)
+        slider.min = min(slider.min, low)
+        if on_slider:
+            slider.value = value
             slider.min, slider.max, slider.step = low, high, step
-            if _finite_number(value) and not (self.hp.log and value <= 0):
-                slider.value = value
+        else:
+            slider.step = step  # a value the slider cannot show (text, None): its range only widens
 
-    def _show(self, value: Any) -> None:
-        with self._hold():
-            for part in self._parts:
-                if isinstance(part, widgets.Checkbox) and isinstance(value, bool):
-                    part.value = value
-                elif isinstance(part, widgets.Dropdown) and any(value is c or value == c for c in self._choices):
-                    part.value = value
-            if self._pair and isinstance(value, tuple) and len(value) == len(self._pair) and _all_finite(value):
-                for slider, item in zip(self._pair, value):
-                    slider.min, slider.max = min(slider.min, item), max(slider.max, item)
-                    slider.value = item
-            if self._slider is not None:
-                self._fit_slider(value)
-            if self._text is not None:
-                self._text.value = text_of(value)
+    def _show(self) -> None:
+        value = self.shown
+        for part in self._parts:
+            if isinstance(part, widgets.Checkbox) and isinstance(value, bool):
+                part.value = value
+            elif isinstance(part, widgets.Dropdown) and any(value is c or value == c for c in self._choices):
+                part.value = value
+        if self._pair and isinstance(value, tuple) and len(value) == len(self._pair) and _all_finite(value):
+            for slider, item in zip(self._pair, value):
+                slider.min, slider.max = min(slider.min, item), max(slider.max, item)
+                slider.value = item
+        self._fit_slider(value)
+        if self.text_box is not None:
+            self.text_box.value = text_of(value)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """``a == b`` as a control means it: ``True`` is not ``1``, values that cannot be compared differ."""
+    if a is b:
+        return True
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 -- values that cannot be compared (tensors, arrays) are different
+        return False
 
 
 def _describe(hp: HyperParam) -> str:
@@ -334,10 +346,17 @@ def _describe(hp: HyperParam) -> str:
 
 
 def widget_for(
-    hp: HyperParam, value: Any = None, *, steps: int = 100, label: str | None = None, follows: bool | None = None
+    hp: HyperParam,
+    value: Any = None,
+    *,
+    steps: int = 100,
+    label: str | None = None,
+    follows: bool | None = None,
+    follow_label: str | None = None,
 ) -> HyperParamControl:
     """The control for ``hp``: a log or linear slider with a text box, a checkbox, a dropdown or a text box.
 
-    ``follows`` (for a run length) adds a visible "= steps" checkbox bound to ``control.follows``.
+    ``follows`` makes it show ``control.proposed`` until a value is set by hand; ``follow_label``
+    (``"= steps"`` for a run length) adds a visible checkbox bound to ``control.follows``.
     """
-    return HyperParamControl(hp, value, steps=steps, label=label, follows=follows)
+    return HyperParamControl(hp, value, steps=steps, label=label, follows=follows, follow_label=follow_label)

@@ -1,0 +1,273 @@
+"""HyperParamForm: the controls of one optimizer's or scheduler's arguments; GroupsForm: the param groups.
+
+A form's ``value`` is what the user set, nothing more: a control the user has not touched
+*follows* what it is told (:meth:`HyperParamForm.propose`: the run length tied to steps, the
+value torch filled in), and shows it without writing it anywhere. One form serves the
+optimizer, the scheduler and every child of the composer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import traitlets
+
+from ..core.arguments import tied_length, tied_run_lengths
+from ..core.specs import MISSING, HyperParam, optimizer_spec, scheduler_spec
+from ..core.toy import GROUP_LAYERS, MAX_GROUPS
+from .abbreviations import abbreviation
+from .controls import HyperParamControl, widget_for
+from .lifecycle import close_tree, replace_children
+
+__all__ = ["HyperParamForm", "GroupsForm", "GROUP_KEYS"]
+
+#: The arguments a param group overrides in the groups form.
+GROUP_KEYS = ("lr", "weight_decay")
+
+
+class HyperParamForm(widgets.VBox):
+    """The controls for the arguments of one optimizer or scheduler class.
+
+    Parameters
+    ----------
+    kind
+        ``"optimizer"`` or ``"scheduler"``: where the class ``name`` is looked up.
+    name
+        The class name as torch spells it (``None``: no class, e.g. no scheduler).
+    value
+        What the user set, by argument name (left out: torch's default, or what ``steps`` proposes).
+    steps
+        The number of steps: the range of run-length sliders, and the lengths the form proposes.
+    abbreviations
+        Controls asked for by argument name, as ipywidgets' ``interact`` takes them (``(lo, hi)``,
+        a list of options, a start value, ``fixed(v)``).
+    advanced
+        Whether to build the advanced switches (``foreach``, ``last_epoch`` ...) into :attr:`advanced`.
+    follow_steps
+        Whether the run lengths the Explorer proposes show a visible "= steps" checkbox.
+    """
+
+    #: What the user set (plus values held by ``fixed``), by torch's argument names.
+    value = traitlets.Dict()
+    #: The number of steps run lengths are tied to.
+    steps = traitlets.Int(100)
+
+    def __init__(
+        self,
+        kind: str,
+        name: str | None,
+        value: Mapping[str, Any] | None = None,
+        *,
+        steps: int = 100,
+        abbreviations: Mapping[str, Any] | None = None,
+        advanced: bool = True,
+        follow_steps: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.name: str | None = None
+        self.steps = steps
+        self._abbreviations = dict(abbreviations or {})
+        self._with_advanced = advanced
+        self._follow_steps = follow_steps
+        #: The controls, by argument name (the composer for SequentialLR / ChainedScheduler's ``schedulers``).
+        self.controls: dict[str, widgets.Widget] = {}
+        #: The advanced switches (empty unless ``advanced``), for the caller to place.
+        self.advanced = widgets.VBox()
+        self.show(name, dict(value or {}))
+        self.observe(lambda change: self._fit_to_steps(change["new"]), "steps")
+
+    # -- building -------------------------------------------------------------------------
+    def show(self, name: str | None, value: Mapping[str, Any] | None = None) -> None:
+        """Show the controls of class ``name``; ``value`` (default: what the user set) carries over by name."""
+        kept = dict(self.value if value is None else value)
+        close_tree(*self.controls.values())
+        self.controls = {}
+        self.name = name
+        if name is None:
+            replace_children(self, [widgets.HTML("<i>the LR stays as set</i>")])
+            replace_children(self.advanced, [])
+            self.value = {}
+            return
+        spec = optimizer_spec(name) if self.kind == "optimizer" else scheduler_spec(name)
+        known = {hp.name for hp in spec.hyperparams}
+        user = {key: item for key, item in kept.items() if key in known}
+        tied = tied_run_lengths(spec, user, self._steps_or(100)) if self.kind == "scheduler" else {}
+        main, advanced = [], []
+        for hp in spec.hyperparams:
+            if hp.advanced and not self._with_advanced:
+                continue
+            if hp.name in self._abbreviations:
+                asked = abbreviation(hp, self._abbreviations[hp.name])
+                if asked.fixed:
+                    user[hp.name] = asked.start  # held as given, with no control
+                    continue
+                hp = asked.hp  # the control shows the range or options asked for
+                if asked.start is not MISSING:
+                    user.setdefault(hp.name, asked.start)
+            control = self._control(spec, hp, user, hp.name in tied)
+            self.controls[hp.name] = control
+            (advanced if hp.advanced else main).append(control)
+        if "schedulers" in self.controls:  # SequentialLR / ChainedScheduler: the children are always asked
+            user["schedulers"] = self.controls["schedulers"].value
+        replace_children(self, main)
+        replace_children(self.advanced, [_section(f"{name} switches"), *advanced] if advanced else [])
+        self.value = user
+
+    def _control(self, spec: Any, hp: HyperParam, user: dict[str, Any], tied: bool) -> widgets.Widget:
+        if hp.kind == "schedulers":
+            from .composer import Composer, warmup_then  # the composer's children are forms themselves
+
+            # SequentialLR without children of the user's: lr_widgets proposes a warmup into a cosine
+            start = user.get(hp.name, warmup_then("CosineAnnealingLR", self.steps) if spec.sequential else hp.default)
+            composer = Composer(start, steps=self.steps)
+            composer.observe(lambda change, n=hp.name: self._record(n, change["new"]), "value")
+            return composer
+        start = user.get(hp.name, tied_length(hp, self.steps) if tied else hp.default)
+        control = widget_for(
+            hp,
+            start,
+            steps=self.steps,
+            follows=hp.name not in user,
+            follow_label="= steps" if tied and self._follow_steps else None,
+        )
+        control.observe(lambda _, n=hp.name: self._changed(n), ["value", "follows"])
+        return control
+
+    # -- what the user set ----------------------------------------------------------------
+    def _changed(self, name: str) -> None:
+        control = self.controls[name]
+        if control.follows:
+            self.value = {key: item for key, item in self.value.items() if key != name}
+        else:
+            self._record(name, control.value)
+
+    def _record(self, name: str, value: Any) -> None:
+        self.value = {**self.value, name: value}
+
+    def _steps_or(self, fallback: int) -> int:
+        return self.steps if self.steps > 0 else fallback
+
+    def _fit_to_steps(self, steps: int) -> None:
+        for control in self.controls.values():
+            if isinstance(control, HyperParamControl) and control.hp.run_length is not None:
+                control.set_steps(max(1, steps))
+            elif hasattr(control, "steps"):
+                control.steps = max(1, steps)
+
+    # -- what the form is told ------------------------------------------------------------
+    def propose(self, resolved: Mapping[str, Any]) -> None:
+        """Let the controls the user has not set show these values (what the core ran with)."""
+        for name, item in resolved.items():
+            control = self.controls.get(name)
+            if isinstance(control, HyperParamControl):
+                control.proposed = item
+            elif control is not None and hasattr(control, "propose"):
+                control.propose(item)
+
+    def shown(self, name: str) -> Any:
+        """The value the control of ``name`` shows (what the user set, or what it follows)."""
+        control = self.controls[name]
+        return control.shown if isinstance(control, HyperParamControl) else control.value
+
+    def close(self) -> None:
+        close_tree(*self.controls.values(), self.advanced)
+        super().close()
+
+
+def _section(title: str) -> widgets.HTML:
+    return widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(margin="8px 0 2px 0"))
+
+
+class GroupsForm(widgets.VBox):
+    """How many param groups the toy model has (1 to 3) and what each overrides (``lr``, ``weight_decay``).
+
+    A group's control the user has not set follows the optimizer's value (:meth:`propose`).
+    """
+
+    #: The number of param groups.
+    n = traitlets.Int(1)
+    #: One dict of overrides per param group (``n`` of them): what the user set.
+    value = traitlets.List()
+
+    def __init__(self, optimizer: str, param_groups: Sequence[Mapping[str, Any]] = ({},)) -> None:
+        groups = [dict(group) for group in param_groups] or [{}]
+        self._overrides = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
+        self._optimizer = optimizer
+        self._defaults: dict[str, Any] = {}
+        self.toggle = widgets.ToggleButtons(
+            options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
+            value=len(groups),
+            tooltips=[f"{n} param group{'s' if n > 1 else ''}" for n in GROUP_LAYERS],
+            style={"button_width": "auto"},
+        )
+        self._rows = widgets.VBox()
+        #: The controls by ``"<group>.<key>"`` (``"head.lr"``).
+        self.controls: dict[str, HyperParamControl] = {}
+        super().__init__([self.toggle, self._rows])
+        self.n = len(groups)
+        self._build()
+        self.toggle.observe(lambda change: self._toggled(change["new"]), "value")
+
+    def _toggled(self, n: Any) -> None:
+        if n not in GROUP_LAYERS:  # no button selected: the groups on screen stay
+            self.toggle.value = self.n
+        elif n != self.n:
+            self.n = n
+            self._build()
+
+    def show_optimizer(self, optimizer: str) -> None:
+        """Rebuild the rows for ``optimizer``'s arguments (a group keeps what the user set)."""
+        self._optimizer = optimizer
+        self._build()
+
+    def _build(self) -> None:
+        close_tree(*self.controls.values())
+        self.controls = {}
+        if self.n == 1:
+            replace_children(self._rows, [widgets.HTML("<i>one group: every parameter of the model</i>")])
+            self._publish()
+            return
+        spec = optimizer_spec(self._optimizer)
+        known = {hp.name for hp in spec.hyperparams}
+        for g, group in enumerate(GROUP_LAYERS[self.n]):
+            for key in (key for key in GROUP_KEYS if key in known):
+                hp = spec.hyperparam(key)
+                own = key in self._overrides[g]
+                control = widget_for(
+                    hp,
+                    self._overrides[g][key] if own else self._defaults.get(key, hp.default),
+                    label=f"{group}.{key}",
+                    follows=not own,
+                )
+                if key in self._defaults:
+                    control.proposed = self._defaults[key]
+                control.observe(lambda _, g=g, k=key: self._changed(g, k), ["value", "follows"])
+                self.controls[f"{group}.{key}"] = control
+        replace_children(self._rows, list(self.controls.values()))
+        self._publish()
+
+    def _changed(self, g: int, key: str) -> None:
+        control = self.controls[f"{list(GROUP_LAYERS[self.n])[g]}.{key}"]
+        if control.follows:
+            self._overrides[g].pop(key, None)
+        else:
+            self._overrides[g][key] = control.value
+        self._publish()
+
+    def _publish(self) -> None:
+        self.value = [dict(self._overrides[g]) for g in range(self.n)]
+
+    def propose(self, defaults: Mapping[str, Any]) -> None:
+        """What the groups' unset controls show: the optimizer's values."""
+        self._defaults = dict(defaults)
+        for name, control in self.controls.items():
+            key = name.split(".", 1)[1]
+            if key in self._defaults:
+                control.proposed = self._defaults[key]
+
+    def close(self) -> None:
+        close_tree(*self.controls.values(), self.toggle)
+        super().close()

@@ -1,0 +1,122 @@
+"""StepInspector: the real optimizer and scheduler at the inspected step, in the side panel.
+
+A :class:`~lr_widgets.core.simulate.Replayer` trains them for real up to the step. A short
+replay is shown at once; a long one, started by the front end, goes on in chunks of
+:data:`PANEL_CHUNK` steps between the kernel's other messages, so the figure and the
+controls keep answering, and the panel says how far it has come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..core.simulate import Replay, Replayer, Trace
+from ..core.specs import optimizer_spec
+from ..core.toy import NamedGroups
+from .pacing import Pacer, running_loop
+from .panel import Panel, panel_text
+
+__all__ = ["StepInspector", "PANEL_CHUNK"]
+
+#: Training steps the panel replays at once; a longer replay goes on in chunks of this size
+#: between the kernel's other messages, so the figure and the controls keep answering.
+PANEL_CHUNK = 200
+
+
+class StepInspector:
+    """Shows the optimizer and scheduler of a trace at a step in :attr:`panel`.
+
+    Parameters
+    ----------
+    pacer
+        Decides whether the work may be deferred (only the front end's messages are).
+    guard
+        Runs a callback so that its mistakes reach the owner's status line.
+    panel
+        The panel widget it writes to.
+    parameters
+        Named parameters per param group (the user's): their copies are trained, where they fit.
+    """
+
+    def __init__(
+        self,
+        pacer: Pacer,
+        guard: Callable[[Callable[..., Any]], Callable[..., None]],
+        panel: Panel,
+        parameters: NamedGroups | None = None,
+    ) -> None:
+        self.panel = panel
+        self._pacer = pacer
+        self._guard = guard
+        self._parameters = parameters
+        self._replayer: Replayer | None = None
+        self._target: int | None = None
+
+    @property
+    def training(self) -> bool:
+        """Whether the panel is still training towards the step asked for."""
+        return self._target is not None
+
+    @property
+    def text(self) -> str:
+        """The panel's text (the last step reached; see :meth:`settle`)."""
+        return self.panel.text
+
+    def inspect(self, trace: Trace, step: int) -> None:
+        """The panel at ``step`` of ``trace``: at once if that is a short replay, else in chunks."""
+        if self._replayer is None or self._replayer.trace is not trace:
+            self._replayer = Replayer(trace, parameters=self._own_parameters(trace))
+        loop = self._pacer.defer()
+        if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
+            self._target = None
+            self._show(self._replayer.at(step))
+            return
+        already = self._target is not None
+        self._target = step
+        self.panel.note(f"training the optimizer to step {step} …")
+        if not already:
+            loop.call_soon(self._guard(self._chunk))
+
+    def _chunk(self) -> None:
+        """One chunk of the replay; schedules the next until the step asked for is reached."""
+        step, replayer = self._target, self._replayer
+        if step is None or replayer is None:
+            return
+        try:
+            done = replayer.advance(step, limit=PANEL_CHUNK)
+        except BaseException:
+            self._target = None
+            raise
+        if done:
+            self._target = None
+            self._show(replayer.at(step))
+            return
+        self.panel.note(f"training the optimizer to step {step} … {replayer.cost(step)} steps to go")
+        loop = running_loop()  # chunks go on in the loop that started them
+        if loop is not None:
+            loop.call_soon(self._guard(self._chunk))
+
+    def _show(self, at: Replay) -> None:
+        trace = self._replayer.trace if self._replayer is not None else None
+        self.panel.show(panel_text(at, trace.group_names if trace is not None else at.group_names))
+
+    def settle(self) -> None:
+        """Finish a replay in progress now (before an export, a pin, or reading the panel from code)."""
+        if self._target is not None and self._replayer is not None:
+            step, self._target = self._target, None
+            self._show(self._replayer.at(step))
+
+    def _own_parameters(self, trace: Trace) -> NamedGroups | None:
+        """The user's parameters, where they fit the trace's groups and optimizer."""
+        parameters = self._parameters
+        if not parameters or len(parameters) != len(trace.param_groups):
+            return None
+        if optimizer_spec(trace.optimizer).sparse_gradients:
+            return None  # SparseAdam needs sparse gradients: the toy embeddings have them
+        return parameters
+
+    def close(self) -> None:
+        """Stop a replay in progress and let go of the trained copies."""
+        self._target = None
+        self._replayer = None
