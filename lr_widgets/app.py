@@ -32,7 +32,7 @@ from .core.arguments import tied_run_lengths
 from .core.code import python_code
 from .core.config import Config
 from .core.errors import IncompatibleError, LrWidgetsError
-from .core.simulate import Trace, simulate
+from .core.simulate import Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import NamedGroups
 from .view.abbreviations import sort_abbreviations
@@ -43,6 +43,7 @@ from .view.inspector import StepInspector
 from .view.lifecycle import close_tree
 from .view.pacing import Pacer
 from .view.panel import Panel
+from .view.pins import Pinned, PinsBar
 from .view.plot import PROJECTOR, Pin, SchedulePlot
 from .view.schedule import ScheduleView
 
@@ -55,7 +56,7 @@ def _section(title: str) -> widgets.HTML:
     return widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(margin="8px 0 2px 0"))
 
 
-class Explorer(widgets.VBox):
+class Explorer(Pinned, widgets.VBox):
     """Pick an optimizer, a scheduler and their hyperparameters; see the schedule torch computes.
 
     Its state is traits that your code can observe, as the views do:
@@ -101,8 +102,6 @@ class Explorer(widgets.VBox):
     status = traitlets.Unicode("")
     #: The step the cursor and the panel show.
     step = traitlets.Int(0)
-    #: The schedules kept on screen as faded, labelled lines.
-    pins = traitlets.List()
 
     def __init__(
         self,
@@ -158,8 +157,9 @@ class Explorer(widgets.VBox):
             self.plot, steps_per_epoch=steps_per_epoch, guard=guard, on_view=lambda: self.pacer.request("redraw")
         )
         #: The side panel: the real optimizer and scheduler at the inspected step.
+        self._parameters = parameters
         self.inspector = StepInspector(
-            self.pacer, guard, Panel(font_px=17, width="800px") if projector else Panel(), parameters
+            self.pacer, guard, Panel(font_px=17, width="800px") if projector else Panel(), self._replayer
         )
         #: The Python code for the schedule on screen.
         self.code_view = widgets.HTML()
@@ -176,7 +176,7 @@ class Explorer(widgets.VBox):
         self.observe(guard(lambda _: self._show_pins()), "pins")
         self.observe(lambda change: self._traced(change["new"]), "trace")
         self.groups_form.propose(self._group_defaults())
-        guard(self._update)()
+        guard(self._work)({"update"})
 
     # -- layout ---------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -198,27 +198,15 @@ class Explorer(widgets.VBox):
             ],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        pin = widgets.Button(
-            description="pin",
-            icon="thumb-tack",
-            tooltip="keep this schedule as a faded line",
-            layout=widgets.Layout(width="80px"),
-        )
-        self._pin_choice = widgets.Dropdown(options=[], layout=widgets.Layout(width="240px"))
-        unpin = widgets.Button(description="remove", layout=widgets.Layout(width="80px"))
-        clear = widgets.Button(description="remove all", layout=widgets.Layout(width="100px"))
         save_png = widgets.Button(description="save PNG", icon="image", layout=widgets.Layout(width="110px"))
         save_csv = widgets.Button(description="save CSV", icon="table", layout=widgets.Layout(width="110px"))
-        pin.on_click(guard(lambda _: self.pin()))
-        unpin.on_click(guard(lambda _: self.unpin(self._pin_choice.value)))
-        clear.on_click(guard(lambda _: self.clear_pins()))
         save_png.on_click(guard(lambda _: self.export_png()))
         save_csv.on_click(guard(lambda _: self.export_csv()))
         center = widgets.VBox(
             layout=widgets.Layout(align_self="flex-start"),
             children=[
                 self.schedule,
-                widgets.HBox([pin, self._pin_choice, unpin, clear]),
+                PinsBar(self, guard),
                 widgets.HBox([save_png, save_csv]),
                 self.inspector.panel,
             ],
@@ -334,6 +322,14 @@ class Explorer(widgets.VBox):
         if self._shown is not None:
             self.inspector.inspect(self._shown, min(self.step, self._shown.steps))
 
+    def _replayer(self, trace: Trace) -> Replayer:
+        """The panel's replayer: on copies of the user's parameters where they fit, else the toy model's."""
+        parameters = self._parameters
+        fits = bool(parameters) and len(parameters) == len(trace.param_groups)  # type: ignore[arg-type]
+        # SparseAdam needs sparse gradients: the toy embeddings have them
+        own = fits and not optimizer_spec(trace.optimizer).sparse_gradients
+        return Replayer(trace, parameters=parameters if own else None)
+
     def _say(self, message: str, *, error: bool = False) -> None:
         self._status_line.say(message, error=error)
 
@@ -373,20 +369,9 @@ class Explorer(widgets.VBox):
             raise LrWidgetsError("there is no schedule to pin yet")
         trace = self.trace
         label = label or f"{len(self.pins) + 1}: {trace.optimizer} + {trace.scheduler or 'constant'}"
-        pinned = Pin(label, trace)
-        self.pins = [*self.pins, pinned]
-        return pinned
-
-    def unpin(self, label: str | None) -> None:
-        """Remove the pin called ``label``."""
-        self.pins = [pin for pin in self.pins if pin.label != label]
-
-    def clear_pins(self) -> None:
-        """Remove every pin."""
-        self.pins = []
+        return self._pinned(Pin(label, trace))
 
     def _show_pins(self) -> None:
-        self._pin_choice.options = [pin.label for pin in self.pins]
         self.plot.set_pins(self.pins)
         self.schedule.render()
 

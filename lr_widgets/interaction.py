@@ -27,10 +27,15 @@ from .core.simulate import Replay, Trace, classic_step, record
 from .core.specs import KNOWN, HyperParam, guess_kind
 from .core.toy import quadratic_loss, toy_problem
 from .view.abbreviations import abbreviation
-from .view.controls import close_tree, widget_for
-from .view.figure import FigureView, StatusLine
-from .view.panel import Panel, panel_text
+from .view.controls import HyperParamControl, widget_for
+from .view.figure import StatusLine
+from .view.inspector import StepInspector
+from .view.lifecycle import close_tree
+from .view.pacing import Pacer
+from .view.panel import Panel
+from .view.pins import Pinned, PinsBar
 from .view.plot import Pin, SchedulePlot
+from .view.schedule import ScheduleView
 
 __all__ = ["Interact", "interact"]
 
@@ -69,11 +74,12 @@ def _built(made: Any, who: str) -> tuple[torch.optim.Optimizer, Any]:
     return optimizer, scheduler
 
 
-class Interact(widgets.VBox):
+class Interact(Pinned, widgets.VBox):
     """The controls of a factory's arguments, the schedule of what it builds, the panel, pins and code.
 
     Use :func:`interact` to make one. Its state is traits, as the Explorer's: ``trace``, ``status``,
-    ``step`` and ``kwargs`` (the arguments of the last call).
+    ``step``, ``pins`` and ``kwargs`` (the arguments of the last call). Its parts are the Explorer's:
+    ``schedule`` (figure, step slider, readout, toggles), ``inspector`` (the panel), ``pacer``.
     """
 
     trace = traitlets.Instance(Trace, allow_none=True)
@@ -94,41 +100,50 @@ class Interact(widgets.VBox):
         self.factory, self.model, self.metric = factory, model, metric
         self.who = f"{getattr(factory, '__name__', 'factory')}()"
         self._status_line = StatusLine(on_say=lambda message: setattr(self, "status", message))
-        self.pins: list[Pin] = []
-        self.controls: dict[str, widgets.Widget] = {"steps": widget_for(_STEPS, steps)}
+        guard = self._status_line.guard
+        self._steps_control = widget_for(_STEPS, steps)
+        self._arguments_controls: dict[str, HyperParamControl] = {}
         self._fixed: dict[str, Any] = {}
         self._takes_steps = False
         self._build_controls(dict(abbreviations or {}))
+        self.pacer = Pacer(guard(self._work))
         self.plot = SchedulePlot()
         self.figure = self.plot.figure
-        self.figure_view = FigureView(self.plot, "interact()")
-        self.controls["step"] = widgets.IntSlider(
-            value=0, min=0, max=max(1, steps), description="step", layout=widgets.Layout(width="460px")
-        )
-        widgets.link((self.controls["step"], "value"), (self, "step"))
-        self._readout = widgets.HTML()
-        self._panel = Panel()
-        self._code = widgets.HTML()
-        pin = widgets.Button(description="pin", icon="thumb-tack", tooltip="keep this schedule as a faded line")
-        pin.on_click(self._status_line.guard(lambda _: self.pin()))
+        self.schedule = ScheduleView(self.plot, who="interact()", guard=guard)
+        self.inspector = StepInspector(self.pacer, guard, Panel(), lambda trace: _FactoryRun(self, trace))
+        self.code_view = widgets.HTML()
         form = widgets.VBox(
-            [widgets.HTML(f"<b>Arguments of <code>{html.escape(self.who)}</code></b>"), *self._argument_controls()],
+            [
+                widgets.HTML(f"<b>Arguments of <code>{html.escape(self.who)}</code></b>"),
+                *self._arguments_controls.values(),
+            ],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        view = widgets.VBox([self.figure_view.widget, self.controls["step"], self._readout, pin, self._panel])
-        code = widgets.Accordion(children=[self._code], titles=("Python code for this schedule",), selected_index=None)
+        view = widgets.VBox([self.schedule, PinsBar(self, guard), self.inspector.panel])
+        code = widgets.Accordion(
+            children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
+        )
         self.children = [
-            self.controls["steps"],
+            self._steps_control,
             self._status_line.widget,
             widgets.HBox([form, view], layout=widgets.Layout(align_items="flex-start")),
             code,
         ]
-        for name, control in self.controls.items():
-            if name != "step":
-                control.observe(self._status_line.guard(lambda _: self.update()), "value")
-        self.controls["step"].observe(self._status_line.guard(lambda _: self._inspect()), "value")
-        self.figure.canvas.mpl_connect("button_press_event", self._status_line.guard(self._on_click))
-        self._status_line.guard(self.update)()
+        widgets.link((self.schedule, "step"), (self, "step"))
+        for control in (self._steps_control, *self._arguments_controls.values()):
+            control.observe(guard(lambda _: self.pacer.request("update")), "value")
+        self.observe(guard(lambda _: self.pacer.request("inspect")), "step")
+        self.observe(guard(lambda change: self._show_pins(change["new"])), "pins")
+        guard(self._work)({"update"})
+
+    @property
+    def controls(self) -> dict[str, widgets.Widget]:
+        """``"steps"``, ``"step"`` and one ``"arg.<name>"`` per argument of the factory that has a control."""
+        return {
+            "steps": self._steps_control,
+            "step": self.schedule.slider,
+            **{f"arg.{name}": control for name, control in self._arguments_controls.items()},
+        }
 
     # -- building -------------------------------------------------------------------------
     def _build_controls(self, abbreviations: dict[str, Any]) -> None:
@@ -150,19 +165,16 @@ class Interact(widgets.VBox):
             if asked.fixed:
                 self._fixed[name] = asked.start
                 continue
-            self.controls[f"arg.{name}"] = widget_for(asked.hp, asked.start, label=name)
+            self._arguments_controls[name] = widget_for(asked.hp, asked.start, label=name)
         if abbreviations:
             raise InvalidValueError(f"{self.who} has no argument {', '.join(abbreviations)}", next(iter(abbreviations)))
 
-    def _argument_controls(self) -> list[widgets.Widget]:
-        return [control for name, control in self.controls.items() if name.startswith("arg.")]
-
     # -- running ----------------------------------------------------------------------------
     def _arguments(self) -> dict[str, Any]:
-        kwargs = {name[4:]: control.value for name, control in self.controls.items() if name.startswith("arg.")}
+        kwargs = {name: control.value for name, control in self._arguments_controls.items()}
         kwargs.update(self._fixed)
         if self._takes_steps:
-            kwargs["steps"] = self.controls["steps"].value
+            kwargs["steps"] = self._steps_control.value
         return kwargs
 
     def _made(self, kwargs: dict[str, Any]) -> tuple[torch.nn.Module, torch.optim.Optimizer, Any, Callable[[], Any]]:
@@ -181,64 +193,56 @@ class Interact(widgets.VBox):
             raise InvalidValueError(f"{self.who} raised {type(error).__name__}: {error}", "factory") from error
         return model, optimizer, scheduler, loss
 
+    def _work(self, reasons: set[str]) -> None:
+        try:
+            if "update" in reasons:
+                self.update()
+            elif "inspect" in reasons and self.trace is not None:
+                self.inspector.inspect(self.trace, min(self.step, self.trace.steps))
+        finally:
+            self.schedule.render()
+
     def update(self) -> None:
         """Call the factory with the controls' values and show what its optimizer and scheduler do."""
         kwargs = self._arguments()
         _, optimizer, scheduler, _ = self._made(kwargs)
-        trace = record(optimizer, scheduler, self.controls["steps"].value, metric=self.metric)  # used by plateaus only
-        self.plot.update(trace)
-        self.controls["step"].max = trace.steps
-        self.trace, self.kwargs = trace, kwargs
-        self._inspect()
-        self._code.value = "<pre style='font-size: 12px; margin: 0'>" + html.escape(self.code()) + "</pre>"
+        trace = record(optimizer, scheduler, self._steps_control.value, metric=self.metric)  # used by plateaus only
+        self.kwargs = kwargs
+        self.schedule.show(trace)
+        self.inspector.inspect(trace, min(self.step, trace.steps))
+        self.trace = trace
+        self.code_view.value = "<pre style='font-size: 12px; margin: 0'>" + html.escape(self.code()) + "</pre>"
         self._status_line.say(" ".join(f"torch warned: {message}" for message in trace.warnings))
-
-    def _inspect(self) -> None:
-        if self.trace is None:
-            return
-        step = min(self.controls["step"].value, self.trace.steps)
-        self.plot.set_cursor(step)
-        self._readout.value = (
-            f"<div style='font-family: monospace; white-space: pre'>{html.escape(self.plot.readout)}</div>"
-        )
-        self._panel.show(panel_text(self.replay(step), self.trace.group_names))
-        self.figure_view.show()
 
     def replay(self, step: int) -> Replay:
         """What the factory builds, trained for ``step`` real steps (on the toy problem, or copies of your model)."""
-        model, optimizer, scheduler, loss = self._made(dict(self.kwargs))
-        values = self.trace.metric if self.trace is not None else None
+        if self.trace is None:
+            raise InvalidValueError("there is no schedule to replay yet")
+        return _FactoryRun(self, self.trace).at(step)
 
-        def closure() -> torch.Tensor:
-            optimizer.zero_grad()
-            value = loss()
-            value.backward()
-            return value
-
-        for t in range(step):
-            classic_step(
-                optimizer, scheduler, t + 1, closure=closure, metric=None if values is None else float(values[t])
-            )
-        ids = param_names(optimizer, model)
-        names = {p: ids[id(p)] for group in optimizer.param_groups for p in group["params"] if id(p) in ids}
-        return Replay(optimizer, scheduler, model, step, self.trace.group_names if self.trace else ("all",), (), names)
+    def settle(self) -> None:
+        """Finish pending work now: the update of the latest control values, the panel's replay."""
+        self.pacer.flush()
+        self.inspector.settle()
 
     # -- public -------------------------------------------------------------------------------
     @property
     def panel(self) -> str:
         """The text of the side panel: the optimizer and scheduler at the inspected step."""
-        return self._panel.text
+        self.settle()
+        return self.inspector.text
 
     def pin(self, label: str | None = None) -> Pin:
         """Keep this schedule on screen as a faded line, labelled with the arguments that made it."""
+        self.settle()
         if self.trace is None:
             raise InvalidValueError("there is no schedule to pin yet")
         label = label or ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items()) or self.who
-        pinned = Pin(label, self.trace)
-        self.pins.append(pinned)
-        self.plot.set_pins(self.pins)
-        self.figure_view.show()
-        return pinned
+        return self._pinned(Pin(label, self.trace))
+
+    def _show_pins(self, pins: list[Pin]) -> None:
+        self.plot.set_pins(pins)
+        self.schedule.render()
 
     def code(self) -> str:
         """Your factory, and the classic loop that reproduces the curve with the arguments on screen."""
@@ -249,7 +253,7 @@ class Interact(widgets.VBox):
         except (OSError, TypeError, SyntaxError, StopIteration):
             source = f"# the source of {self.who} is not available here"
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items())
-        steps = self.trace.steps if self.trace is not None else self.controls["steps"].value
+        steps = self.trace.steps if self.trace is not None else self._steps_control.value
         name = getattr(self.factory, "__name__", "factory")
         return (
             f"{source}\n\n"
@@ -263,16 +267,68 @@ class Interact(widgets.VBox):
             '    lrs.append([group["lr"] for group in optimizer.param_groups])\n'
         )
 
-    def _on_click(self, event: Any) -> None:
-        if event.inaxes is not None and event.xdata is not None:
-            self.controls["step"].value = self.plot.step_at(event.xdata)
-
     def close(self) -> None:
         """Close the figure and every widget."""
-        if "plot" in self.__dict__:
+        parts = self.__dict__
+        if "pacer" in parts:
+            self.pacer.cancel()
+        if "inspector" in parts:
+            self.inspector.close()
+        if "plot" in parts:
             self.plot.close()
-        close_tree(*self.children, self.layout, *self.__dict__.get("controls", {}).values())
+        close_tree(*self.children, self.layout, *parts.get("_arguments_controls", {}).values())
         super().close()
+
+
+class _FactoryRun:
+    """What the factory builds for one trace, trained forward step by step (the panel's replayer).
+
+    Moving to a later step continues the run; an earlier one starts again from step 0 (a factory's
+    objects have no snapshots of ours: its scheduler may hold closures that cannot be copied).
+    """
+
+    def __init__(self, owner: Interact, trace: Trace) -> None:
+        self.trace = trace
+        self._owner = owner
+        self._kwargs = dict(owner.kwargs)
+        self._restart()
+
+    def _restart(self) -> None:
+        self._model, self._optimizer, self._scheduler, loss = self._owner._made(dict(self._kwargs))
+        optimizer = self._optimizer
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad()
+            value = loss()
+            value.backward()
+            return value
+
+        self._closure = closure
+        self.done = 0
+
+    def cost(self, step: int) -> int:
+        """How many training steps :meth:`at` ``(step)`` would take from here."""
+        return step - self.done if step >= self.done else step
+
+    def advance(self, step: int, limit: int | None = None) -> bool:
+        """Train towards ``step``, at most ``limit`` steps now; whether ``step`` is reached."""
+        if step < self.done:
+            self._restart()
+        end = step if limit is None else min(step, self.done + limit)
+        metric = self.trace.metric
+        for t in range(self.done, end):
+            value = None if metric is None else float(metric[t])
+            classic_step(self._optimizer, self._scheduler, t + 1, closure=self._closure, metric=value)
+            self.done = t + 1
+        return self.done == step
+
+    def at(self, step: int) -> Replay:
+        """The factory's optimizer and scheduler after ``step`` real training steps."""
+        self.advance(step)
+        ids = param_names(self._optimizer, self._model)
+        names = {p: ids[id(p)] for group in self._optimizer.param_groups for p in group["params"] if id(p) in ids}
+        groups = self.trace.group_names
+        return Replay(self._optimizer, self._scheduler, self._model, step, groups, (), names)
 
 
 def interact(

@@ -111,7 +111,7 @@ def test_run_lengths_follow_steps_until_the_user_sets_them(explorers) -> None:
     explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
     t_max = explorer.controls["scheduler.T_max"]
     explorer.controls["steps"].value = 300
-    assert t_max.shown == 300 and explorer.trace.scheduler_kwargs["T_max"] == 300
+    assert t_max.value == 300 and explorer.trace.scheduler_kwargs["T_max"] == 300
     t_max.value = 120
     explorer.controls["steps"].value = 400
     assert t_max.value == 120 and explorer.trace.scheduler_kwargs["T_max"] == 120
@@ -129,7 +129,7 @@ def test_a_run_length_that_follows_steps_says_so_and_can_be_unticked(explorers) 
     assert t_max.value == 100 and explorer.trace.scheduler_kwargs["T_max"] == 100
     assert explorer.trace.lr[:, 0].argmin() == 100 and explorer.trace.lr[110, 0] > explorer.trace.lr[100, 0]
     t_max.follows = True  # ticked again: it follows steps at once
-    assert t_max.shown == 110 and explorer.trace.scheduler_kwargs["T_max"] == 110
+    assert t_max.value == 110 and explorer.trace.scheduler_kwargs["T_max"] == 110
     t_max.value = 90  # a value set by hand unticks it
     assert t_max.follows is False
     explorer.controls["steps"].value = 200
@@ -213,7 +213,7 @@ def test_param_groups_are_lines_and_panel_entries(explorers) -> None:
     assert "param_groups[0]  (body)" in explorer.panel and "param_groups[1]  (head)" in explorer.panel
     # the unset body lr follows the optimizer's lr
     explorer.controls["optimizer.lr"].value = 0.002
-    assert explorer.controls["group.body.lr"].shown == 0.002
+    assert explorer.controls["group.body.lr"].value == 0.002
     assert explorer.trace.lr[0].tolist() == [0.002, 0.01]
 
 
@@ -251,7 +251,7 @@ def test_composer_builds_sequential_schedules(explorers) -> None:
     composer.add("ExponentialLR")
     assert explorer.status == ""
     assert explorer.trace.scheduler_kwargs["milestones"] == [33, 67]  # unset milestones spread evenly
-    assert explorer.controls["scheduler.milestones"].shown == [33, 67]
+    assert explorer.controls["scheduler.milestones"].value == [33, 67]
     explorer.controls["scheduler.milestones"].value = "10, 60, 80"
     assert "SequentialLR with 3 schedulers needs 2 milestones" in explorer.status
     explorer.controls["scheduler.milestones"].value = "10, 60"

@@ -123,15 +123,16 @@ UNSET: Any = _Unset()
 
 
 class HyperParamControl(widgets.HBox):
-    """A labelled control for one hyperparameter: ``.value`` is what the user set.
+    """A labelled control for one hyperparameter: ``.value`` is what it shows and the core is given.
 
     A control can *follow* a value it is told (``proposed``): a run length that follows the number
     of steps, a group's lr that follows the optimizer's, an argument torch fills in. While
-    ``follows`` is true it shows ``proposed``; a value set by hand stops it following. Nothing ever
-    writes into ``value`` but the user, so whoever observes it hears only the user.
+    ``follows`` is true its value is the proposal; a value set by hand (one that differs from the
+    proposal) stops it following, and whoever reads ``follows`` knows whose value it is -- so
+    nothing outside ever writes into ``value``, and no echo needs suppressing.
 
-    Its parts (slider, text box, checkbox, dropdown) show ``shown``; a part's change that only
-    repeats what the control shows is not news, which is how the parts keep in step with no flag.
+    Its parts (slider, text box, checkbox, dropdown) show ``value``; a part's change that only
+    repeats it is not news, which is how the parts keep in step with no flag.
 
     Parameters
     ----------
@@ -150,9 +151,9 @@ class HyperParamControl(widgets.HBox):
     """
 
     value = traitlets.Any(allow_none=True)
-    #: What the control shows while it follows (a run length tied to steps, torch's filled-in value).
+    #: What the control takes while it follows (a run length tied to steps, torch's filled-in value).
     proposed = traitlets.Any(UNSET, allow_none=True)
-    #: Whether it shows ``proposed`` rather than a value of the user's; ``None`` for a control that never follows.
+    #: Whether its value is ``proposed`` rather than one the user set; ``None`` for a control that never follows.
     follows = traitlets.Bool(None, allow_none=True)
 
     def __init__(
@@ -196,12 +197,7 @@ class HyperParamControl(widgets.HBox):
         self.set_trait("follows", follows)
         self._show()
         self.observe(self._value_set, "value")
-        self.observe(lambda _: self._show(), ["proposed", "follows"])
-
-    @property
-    def shown(self) -> Any:
-        """What the control shows: ``proposed`` while it follows, else ``value``."""
-        return self.proposed if self.follows and self.proposed is not UNSET else self.value
+        self.observe(lambda _: self._follow(), ["proposed", "follows"])
 
     # -- building ---------------------------------------------------------------------
     def _build(self, value: Any) -> list[widgets.Widget]:
@@ -262,16 +258,16 @@ class HyperParamControl(widgets.HBox):
     def set_steps(self, steps: int) -> None:
         """Widen a run-length slider to the number of steps."""
         self._steps = steps
-        self._fit_slider(self.shown)
+        self._fit_slider(self.value)
 
     # -- the user's hand --------------------------------------------------------------
     def _take(self, value: Any) -> None:
         """A part moved: news only if it differs from what the control shows."""
-        if not _equal(value, self.shown):
+        if not _equal(value, self.value):
             self.value = value
 
     def _typed(self, text: str) -> None:
-        if text != text_of(self.shown):
+        if text != text_of(self.value):
             self._take(value_from_text(text, self.hp))
 
     def _ticked(self, ticked: bool) -> None:
@@ -279,35 +275,39 @@ class HyperParamControl(widgets.HBox):
             self.follows = ticked
 
     def _value_set(self, change: dict[str, Any]) -> None:
-        if self.follows:
-            # a value set by hand stops the following; unticking later keeps this value, not the proposal
-            self.proposed = change["new"]
-            self.follows = False
+        if self.follows and not _equal(change["new"], self.proposed):
+            self.follows = False  # a value set by hand stops the following
         self._show()
 
-    @traitlets.observe("follows")
-    def _unfollowed(self, change: dict[str, Any]) -> None:
-        if change["old"] and change["new"] is False and self.proposed is not UNSET:
-            self.value = self.proposed  # unticked: keep what it showed
+    def _follow(self) -> None:
+        if self.follows and self.proposed is not UNSET:
+            self.value = self.proposed
 
     # -- showing ----------------------------------------------------------------------
     def _fit_slider(self, value: Any) -> None:
         slider = self.slider
         if slider is None:
             return
-        on_slider = _finite_number(value) and not (self.hp.log and value <= 0)
         low, high, step = slider_range(self.hp, value, self._steps)
+        if self.hp.log:  # a hair wider: 10 ** log10(x) can miss x by a rounding error, and the slider would clamp x
+            low, high = low - 1e-9, high + 1e-9
         # widen, move, then narrow: the slider never clamps (and so never reports) a value in between
         slider.max = max(slider.max, high)
         slider.min = min(slider.min, low)
-        if on_slider:
+        if self._slider_holds(value):
             slider.value = value
             slider.min, slider.max, slider.step = low, high, step
         else:
-            slider.step = step  # a value the slider cannot show (text, None): its range only widens
+            slider.step = step  # a value the slider cannot hold exactly (text, None, 2.5 steps): it only widens
+
+    def _slider_holds(self, value: Any) -> bool:
+        """Whether the slider can hold ``value`` exactly (so that it reports back nothing new)."""
+        if not _finite_number(value) or (self.hp.log and value <= 0):
+            return False
+        return self.hp.kind != "int" or float(value).is_integer()
 
     def _show(self) -> None:
-        value = self.shown
+        value = self.value
         for part in self._parts:
             if isinstance(part, widgets.Checkbox) and isinstance(value, bool):
                 part.value = value

@@ -169,8 +169,7 @@ class HyperParamForm(widgets.VBox):
 
     def shown(self, name: str) -> Any:
         """The value the control of ``name`` shows (what the user set, or what it follows)."""
-        control = self.controls[name]
-        return control.shown if isinstance(control, HyperParamControl) else control.value
+        return self.controls[name].value
 
     def close(self) -> None:
         close_tree(*self.controls.values(), self.advanced)

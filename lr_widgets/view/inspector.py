@@ -12,8 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.simulate import Replay, Replayer, Trace
-from ..core.specs import optimizer_spec
-from ..core.toy import NamedGroups
 from .pacing import Pacer, running_loop
 from .panel import Panel, panel_text
 
@@ -35,8 +33,9 @@ class StepInspector:
         Runs a callback so that its mistakes reach the owner's status line.
     panel
         The panel widget it writes to.
-    parameters
-        Named parameters per param group (the user's): their copies are trained, where they fit.
+    replayer_for
+        Makes the replayer of a trace (a :class:`~lr_widgets.core.simulate.Replayer`, or anything with
+        its ``trace``, ``cost``, ``advance`` and ``at``); by default one on the toy problem.
     """
 
     def __init__(
@@ -44,13 +43,13 @@ class StepInspector:
         pacer: Pacer,
         guard: Callable[[Callable[..., Any]], Callable[..., None]],
         panel: Panel,
-        parameters: NamedGroups | None = None,
+        replayer_for: Callable[[Trace], Any] = Replayer,
     ) -> None:
         self.panel = panel
         self._pacer = pacer
         self._guard = guard
-        self._parameters = parameters
-        self._replayer: Replayer | None = None
+        self._replayer_for = replayer_for
+        self._replayer: Any = None
         self._target: int | None = None
 
     @property
@@ -66,7 +65,7 @@ class StepInspector:
     def inspect(self, trace: Trace, step: int) -> None:
         """The panel at ``step`` of ``trace``: at once if that is a short replay, else in chunks."""
         if self._replayer is None or self._replayer.trace is not trace:
-            self._replayer = Replayer(trace, parameters=self._own_parameters(trace))
+            self._replayer = self._replayer_for(trace)
         loop = self._pacer.defer()
         if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
             self._target = None
@@ -106,15 +105,6 @@ class StepInspector:
         if self._target is not None and self._replayer is not None:
             step, self._target = self._target, None
             self._show(self._replayer.at(step))
-
-    def _own_parameters(self, trace: Trace) -> NamedGroups | None:
-        """The user's parameters, where they fit the trace's groups and optimizer."""
-        parameters = self._parameters
-        if not parameters or len(parameters) != len(trace.param_groups):
-            return None
-        if optimizer_spec(trace.optimizer).sparse_gradients:
-            return None  # SparseAdam needs sparse gradients: the toy embeddings have them
-        return parameters
 
     def close(self) -> None:
         """Stop a replay in progress and let go of the trained copies."""
