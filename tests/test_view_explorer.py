@@ -416,3 +416,63 @@ def test_the_explorers_state_is_traits_user_code_can_observe(explorers) -> None:
     assert explorer.controls["step"].value == 30 and explorer.plot.readout.startswith("step 30")
     explorer.controls["step"].value = 12
     assert explorer.step == 12
+
+
+def test_forms_hold_only_what_the_user_set_and_controls_follow_what_they_are_told(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
+    heard: list[dict] = []
+    explorer.scheduler_form.observe(lambda change: heard.append(dict(change["new"])), "value")
+    t_max = explorer.controls["scheduler.T_max"]
+    explorer.controls["steps"].value = 300
+    assert t_max.value == 300 and t_max.follows, "it shows the run length tied to steps"
+    assert "T_max" not in explorer.scheduler_form.value and heard == [], "a proposal is not the user's value"
+    assert explorer.config.scheduler_kwargs["T_max"] == 300
+    t_max.text_box.value = "120"  # typed by hand
+    assert heard == [{"T_max": 120}] and t_max.follows is False
+    explorer.controls["steps"].value = 400
+    assert heard == [{"T_max": 120}] and t_max.value == 120
+
+
+def test_a_composer_child_shows_the_length_torch_gave_its_segment(explorers) -> None:
+    explorer = explorers("SGD", "SequentialLR", steps=100)
+    composer = explorer.controls["scheduler.schedulers"]
+    cosine = composer.rows[1].controls["T_max"]
+    filled = explorer.trace.scheduler_kwargs["schedulers"][1][1]["T_max"]
+    assert filled == 90 and cosine.value == filled and cosine.follows
+    assert composer.value[1] == ("CosineAnnealingLR", {}), "the composer's value holds what the user set"
+    explorer.controls["scheduler.milestones"].value = "30"
+    assert cosine.value == explorer.trace.scheduler_kwargs["schedulers"][1][1]["T_max"] == 70
+    cosine.value = 50
+    assert explorer.trace.scheduler_kwargs["schedulers"][1][1]["T_max"] == 50
+    explorer.controls["scheduler.milestones"].value = "20"
+    assert cosine.value == 50 and explorer.trace.scheduler_kwargs["schedulers"][1][1]["T_max"] == 50
+
+
+def test_view_toggles_redraw_without_simulating_again(explorers) -> None:
+    explorer = explorers("SGD", "StepLR", steps=60, scheduler_kwargs={"step_size": 10})
+    traces = []
+    explorer.observe(lambda change: traces.append(change["new"]), names="trace")
+    explorer.controls["steps_per_epoch"].value = 10
+    explorer.controls["x_axis"].value = "epochs"
+    explorer.controls["log_y"].value = True
+    assert traces == [], "a view toggle never runs torch again"
+    np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(60) / 10)
+    explorer.controls["steps_per_epoch"].value = 0
+    assert "steps_per_epoch must be a whole number" in explorer.status and explorer.status_is_error
+    explorer.controls["optimizer.lr"].value = 0.2  # held back while the view cannot draw
+    assert explorer.trace.optimizer_kwargs.get("lr") != 0.2
+    explorer.controls["steps_per_epoch"].value = 5
+    assert explorer.status == "" and explorer.trace.optimizer_kwargs["lr"] == 0.2, "the held-back change lands"
+    np.testing.assert_allclose(explorer.plot.lr_lines[0].get_xdata(), np.arange(60) / 5)
+
+
+def test_controls_is_a_live_view_of_every_part(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR")
+    controls = explorer.controls
+    explorer.controls["scheduler"].value = "OneCycleLR"
+    explorer.controls["groups"].value = 3
+    assert "scheduler.max_lr" in controls and "scheduler.T_max" not in controls
+    assert {"group.input.lr", "group.hidden.weight_decay", "group.head.lr"} <= set(controls)
+    assert controls["optimizer.lr"] is explorer.optimizer_form.controls["lr"]
+    explorer.controls["groups"].value = None  # no button selected: the groups on screen stay
+    assert explorer.controls["groups"].value == 3 and len(explorer.trace.group_names) == 3

@@ -10,6 +10,7 @@ import torch
 from torch.optim import lr_scheduler as S
 
 from lr_widgets import Interact, InvalidValueError, fixed, interact
+from lr_widgets.view.panel import panel_text
 
 
 def _loop(optimizer: torch.optim.Optimizer, scheduler, steps: int) -> np.ndarray:
@@ -119,3 +120,20 @@ def test_a_mistake_in_the_factory_is_said_and_the_last_schedule_stays(made) -> N
     np.testing.assert_array_equal(widget.plot.lr_lines[0].get_ydata(), good.lr[:-1, 0])
     with pytest.raises(InvalidValueError, match="needs a default or an abbreviation"):
         interact(lambda model, lr: torch.optim.SGD(model.parameters(), lr=lr))
+
+
+def test_the_panel_continues_forward_and_equals_a_fresh_replay_and_pins_can_be_removed(made) -> None:
+    widget = interact(hugging_face, steps=120, warmup=(0, 100))
+    made.append(widget)
+    for step in (10, 40, 25, 90):  # forward, forward, back (a fresh run), forward
+        widget.step = step
+        fresh = widget.replay(step)
+        assert widget.panel == panel_text(fresh, widget.trace.group_names)
+        assert f"step             tensor({step}, float32)" in widget.panel and fresh.scheduler.last_epoch == step
+    widget.pin("first")
+    widget.controls["arg.lr"].value = 1e-3
+    widget.pin("second")
+    widget.unpin("first")
+    assert [pin.label for pin in widget.pins] == ["second"] and len(widget.plot.pin_lines) == 1
+    widget.clear_pins()
+    assert widget.pins == [] and widget.plot.pin_lines == []
