@@ -67,3 +67,14 @@ def test_interact_example_runs() -> None:
         assert widget.controls["arg.lr"].hp.bounds == (1e-5, 1e-2)
     finally:
         widget.close()
+
+
+def test_observe_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and ".observe(" in code)
+    namespace = _run(example)
+    explorer = namespace["explorer"]
+    try:
+        assert namespace["peaks"] == [explorer.trace.lr.max()] and explorer.trace.scheduler_kwargs["max_lr"] == 0.05
+        assert explorer.status == ""
+    finally:
+        explorer.close()
