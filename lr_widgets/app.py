@@ -36,6 +36,7 @@ from .core.simulate import Replayer, Trace, simulate
 from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import NamedGroups
 from .view.abbreviations import sort_abbreviations
+from .view.composer import composer_for
 from .view.controls import widget_for
 from .view.figure import StatusLine
 from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
@@ -149,7 +150,12 @@ class Explorer(Pinned, widgets.VBox):
             "optimizer", optimizer, optimizer_kwargs, steps=steps, abbreviations=asked["optimizer"]
         )
         self.scheduler_form = HyperParamForm(
-            "scheduler", scheduler, scheduler_kwargs, steps=steps, abbreviations=asked["scheduler"]
+            "scheduler",
+            scheduler,
+            scheduler_kwargs,
+            steps=steps,
+            abbreviations=asked["scheduler"],
+            composer=composer_for,
         )
         self.groups_form = GroupsForm(optimizer, param_groups or [{}])
         #: The figure, its step slider, readout and view-only toggles.

@@ -7,11 +7,11 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from ..core.specs import scheduler_specs
+from ..core.specs import MISSING, SchedulerSpec, scheduler_specs
 from .form import HyperParamForm
 from .lifecycle import close_tree
 
-__all__ = ["Composer", "child_choices", "warmup_then"]
+__all__ = ["Composer", "child_choices", "composer_for", "warmup_then"]
 
 
 def child_choices() -> list[str]:
@@ -25,6 +25,14 @@ def warmup_then(main: str, steps: int) -> list[tuple[str, dict[str, Any]]]:
     The warmup's length is written out: inside SequentialLR, as alone, torch's default would be 5 steps.
     """
     return [("LinearLR", {"start_factor": 0.1, "total_iters": max(1, steps // 10)}), (main, {})]
+
+
+def composer_for(spec: SchedulerSpec, value: Any, steps: int) -> Composer:
+    """The composer of a composite ``spec``'s children: the user's, or for SequentialLR, when the user set
+    none (``MISSING``), lr_widgets' proposal -- a LinearLR warmup into a cosine."""
+    if value is MISSING:
+        value = warmup_then("CosineAnnealingLR", steps) if spec.sequential else spec.hyperparam("schedulers").default
+    return Composer(value, steps=steps)
 
 
 def _normalized(value: Any) -> list[tuple[str, dict[str, Any]]] | None:

@@ -8,13 +8,14 @@ optimizer, the scheduler and every child of the composer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
 from ..core.arguments import tied_length, tied_run_lengths
+from ..core.errors import LrWidgetsError
 from ..core.specs import MISSING, HyperParam, optimizer_spec, scheduler_spec
 from ..core.toy import GROUP_LAYERS, MAX_GROUPS
 from .abbreviations import abbreviation
@@ -47,6 +48,9 @@ class HyperParamForm(widgets.VBox):
         Whether to build the advanced switches (``foreach``, ``last_epoch`` ...) into :attr:`advanced`.
     follow_steps
         Whether the run lengths the Explorer proposes show a visible "= steps" checkbox.
+    composer
+        ``composer(spec, value, steps)`` makes the control of SequentialLR / ChainedScheduler's
+        ``schedulers`` (``value`` is ``MISSING`` where the user set none); the children's forms have none.
     """
 
     #: What the user set (plus values held by ``fixed``), by torch's argument names.
@@ -64,8 +68,10 @@ class HyperParamForm(widgets.VBox):
         abbreviations: Mapping[str, Any] | None = None,
         advanced: bool = True,
         follow_steps: bool = True,
+        composer: Callable[[Any, Any, int], widgets.Widget] | None = None,
     ) -> None:
         super().__init__()
+        self._composer = composer
         self.kind = kind
         self.name: str | None = None
         self.steps = steps
@@ -118,11 +124,9 @@ class HyperParamForm(widgets.VBox):
 
     def _control(self, spec: Any, hp: HyperParam, user: dict[str, Any], tied: bool) -> widgets.Widget:
         if hp.kind == "schedulers":
-            from .composer import Composer, warmup_then  # the composer's children are forms themselves
-
-            # SequentialLR without children of the user's: lr_widgets proposes a warmup into a cosine
-            start = user.get(hp.name, warmup_then("CosineAnnealingLR", self.steps) if spec.sequential else hp.default)
-            composer = Composer(start, steps=self.steps)
+            if self._composer is None:
+                raise LrWidgetsError(f"{spec.name} cannot be a child here", hp.name)
+            composer = self._composer(spec, user.get(hp.name, MISSING), self.steps)
             composer.observe(lambda change, n=hp.name: self._record(n, change["new"]), "value")
             return composer
         start = user.get(hp.name, tied_length(hp, self.steps) if tied else hp.default)
