@@ -430,3 +430,30 @@ def test_classroom_mode_renders_in_voila(voila, page) -> None:
     page.locator(".widget-dropdown select").nth(1).select_option("OneCycleLR")
     wait_for_new_image(page, before)
     shoot(page, "classroom-voila")
+
+
+def test_interact_on_a_hugging_face_style_function_renders_redraws_and_pins(lab, page) -> None:
+    open_and_run(page, lab, "bring_your_own.ipynb")
+    # JupyterLab renders the cells near the viewport only: go to interact's cell first
+    page.locator(".jp-Notebook .jp-Cell").last.scroll_into_view_if_needed()
+    widget = page.locator(".jp-OutputArea-output .widget-vbox:has(code:text-is('finetune()'))").first
+    widget.wait_for(timeout=60_000)
+    widget.scroll_into_view_if_needed()
+    canvas = widget.locator(".jupyter-matplotlib-canvas-div canvas").first
+    canvas.wait_for(state="attached", timeout=60_000)
+    assert_no_widget_errors(page)
+    before = canvas.evaluate("c => c.toDataURL()")
+    handle = widget.locator(".widget-hbox:has(> .widget-html code:text-is('warmup')) .noUi-handle").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    page.wait_for_function("([c, before]) => c.toDataURL() !== before", arg=[canvas.element_handle(), before],
+                           timeout=20_000)  # fmt: skip
+    widget.locator("button:has-text('pin')").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.widget-dropdown option')].some(o => o.textContent.includes('warmup='))",
+        timeout=20_000,
+    )
+    assert "LambdaLR" in widget.inner_text(), "the panel shows the function's scheduler"
+    shoot(page, "interact-pinned")
+    assert_no_widget_errors(page)

@@ -67,3 +67,4 @@ class PinsBar(widgets.HBox):
 
     def _listed(self, pins: list[Any]) -> None:
         self.choice.options = [pin.label for pin in pins]
+        self.choice.value = pins[-1].label if pins else None  # the newest, ready to be removed

@@ -39,6 +39,8 @@ class PlotStyle:
     colors: tuple[str, ...] = _GROUP_COLORS
     momentum: str = _MOMENTUM_COLOR
     metric: str = _METRIC_COLOR
+    #: The text beside the figure (its heading, the readout), in CSS pixels.
+    text_px: int = 13
 
 
 #: For a projector in a classroom: big type, thick lines, dark colours that survive a washed-out beam.
@@ -50,6 +52,7 @@ PROJECTOR = PlotStyle(
     colors=("#0033a0", "#c03000", "#007a33"),
     momentum="#7a0070",
     metric="0.2",
+    text_px=17,
 )
 
 

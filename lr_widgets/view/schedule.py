@@ -61,7 +61,7 @@ class ScheduleView(widgets.VBox):
         self.plot = plot
         #: The live canvas, or a still picture and a hint where ipympl's front end is missing.
         self.figure_view = FigureView(plot, who)
-        font = plot.style.font
+        font = plot.style.text_px
         self.heading = widgets.HTML(layout=widgets.Layout(margin="0 0 0 60px"))
         self._heading_style = f"font-size: {font + 1}px; font-weight: 600"
         self.slider = widgets.IntSlider(
