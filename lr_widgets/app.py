@@ -63,8 +63,8 @@ class Explorer(Pinned, widgets.VBox):
     Its state is traits that your code can observe, as the views do:
     ``explorer.observe(callback, names="trace")``. ``config`` is the question the controls asked last
     (``simulate(explorer.config)`` gives ``trace``), ``trace`` the last schedule computed and shown,
-    ``status`` the status line's text, ``step`` the inspected step (setting it moves the cursor),
-    ``pins`` the schedules kept on screen.
+    ``status`` the status line's text -- these three are read-only: the controls ask the questions --,
+    ``step`` the inspected step (setting it moves the cursor), ``pins`` the schedules kept on screen.
 
     Its parts are public: ``optimizer_form``, ``scheduler_form`` and ``groups_form`` (what the user
     set), ``schedule`` (the figure and its toggles), ``inspector`` (the panel), ``pacer``; ``controls``
@@ -96,11 +96,11 @@ class Explorer(Pinned, widgets.VBox):
     """
 
     #: The question the controls asked last, as one value.
-    config = traitlets.Instance(Config, allow_none=True)
+    config = traitlets.Instance(Config, allow_none=True, read_only=True)
     #: The last schedule computed and shown (a failed update leaves it as it was).
-    trace = traitlets.Instance(Trace, allow_none=True)
+    trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
     #: The status line's text: "" when all is well, a note, or what is wrong.
-    status = traitlets.Unicode("")
+    status = traitlets.Unicode("", read_only=True)
     #: The step the cursor and the panel show.
     step = traitlets.Int(0)
 
@@ -120,7 +120,7 @@ class Explorer(Pinned, widgets.VBox):
         abbreviations: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
-        self._status_line = StatusLine(on_say=lambda message: setattr(self, "status", message))
+        self._status_line = StatusLine(on_say=lambda message: self.set_trait("status", message))
         guard = self._status_line.guard
         # unknown names fail here, with the core's message
         specs = optimizer_spec(optimizer), None if scheduler is None else scheduler_spec(scheduler)
@@ -293,7 +293,7 @@ class Explorer(Pinned, widgets.VBox):
         if self._answered is not None and self._answered is self.config and _same(question, self.config):
             self._inspect()  # the same question again (a class switched back and forth, a form rebuilt)
             return
-        self.config = question
+        self.set_trait("config", question)
         trace = simulate(question)
         self.schedule.per_epoch()  # what would stop the drawing stops the update before anything changes
         last_good, self._shown = self._shown, trace
@@ -307,7 +307,7 @@ class Explorer(Pinned, widgets.VBox):
                 self._inspect()
             raise
         self._answered = question
-        self.trace = trace  # observers hear of a trace once it is on screen, never of one that failed
+        self.set_trait("trace", trace)  # observers hear of a trace once it is on screen, never of one that failed
 
     def _traced(self, trace: Trace | None) -> None:
         """A new trace is on screen: the forms show what the core ran with, the code and status follow."""

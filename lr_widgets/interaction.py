@@ -82,10 +82,10 @@ class Interact(Pinned, widgets.VBox):
     ``schedule`` (figure, step slider, readout, toggles), ``inspector`` (the panel), ``pacer``.
     """
 
-    trace = traitlets.Instance(Trace, allow_none=True)
-    status = traitlets.Unicode("")
+    trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
+    status = traitlets.Unicode("", read_only=True)
     step = traitlets.Int(0)
-    kwargs = traitlets.Dict()
+    kwargs = traitlets.Dict(read_only=True)
 
     def __init__(
         self,
@@ -99,7 +99,7 @@ class Interact(Pinned, widgets.VBox):
         super().__init__(layout=widgets.Layout(width="100%"))
         self.factory, self.model, self.metric = factory, model, metric
         self.who = f"{getattr(factory, '__name__', 'factory')}()"
-        self._status_line = StatusLine(on_say=lambda message: setattr(self, "status", message))
+        self._status_line = StatusLine(on_say=lambda message: self.set_trait("status", message))
         guard = self._status_line.guard
         self._steps_control = widget_for(_STEPS, steps)
         self._arguments_controls: dict[str, HyperParamControl] = {}
@@ -207,10 +207,10 @@ class Interact(Pinned, widgets.VBox):
         kwargs = self._arguments()
         _, optimizer, scheduler, _ = self._made(kwargs)
         trace = record(optimizer, scheduler, self._steps_control.value, metric=self.metric)  # used by plateaus only
-        self.kwargs = kwargs
+        self.set_trait("kwargs", kwargs)
         self.schedule.show(trace)
         self.inspector.inspect(trace, min(self.step, trace.steps))
-        self.trace = trace
+        self.set_trait("trace", trace)
         self.code_view.value = "<pre style='font-size: 12px; margin: 0'>" + html.escape(self.code()) + "</pre>"
         self._status_line.say(" ".join(f"torch warned: {message}" for message in trace.warnings))
 

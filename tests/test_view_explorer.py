@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import traitlets
 from matplotlib.backend_bases import MouseEvent
 from torch_reference import SGD_LESSON_KEYS
 
@@ -416,6 +417,8 @@ def test_the_explorers_state_is_traits_user_code_can_observe(explorers) -> None:
     assert explorer.controls["step"].value == 30 and explorer.plot.readout.startswith("step 30")
     explorer.controls["step"].value = 12
     assert explorer.step == 12
+    with pytest.raises(traitlets.TraitError, match="read-only"):
+        explorer.trace = None  # the controls ask the questions; the answer is not set from outside
 
 
 def test_forms_hold_only_what_the_user_set_and_controls_follow_what_they_are_told(explorers) -> None:
