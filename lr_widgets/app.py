@@ -17,7 +17,6 @@ schedule, and the controls stay as the user left them.
 from __future__ import annotations
 
 import dataclasses
-import html
 import inspect
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,31 +32,21 @@ from .core.code import python_code
 from .core.config import Config
 from .core.errors import IncompatibleError, LrWidgetsError
 from .core.simulate import Replayer, Trace, simulate
-from .core.specs import HyperParam, optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
+from .core.specs import optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import NamedGroups
 from .view.abbreviations import sort_abbreviations
 from .view.composer import composer_for
 from .view.controls import widget_for
-from .view.figure import StatusLine
-from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
-from .view.inspector import StepInspector
-from .view.lifecycle import close_tree
-from .view.pacing import Pacer
+from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm, section
+from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
-from .view.pins import Pinned, PinsBar
-from .view.plot import PROJECTOR, Pin, SchedulePlot
-from .view.schedule import ScheduleView
+from .view.pins import PinsBar
+from .view.plot import PROJECTOR, Pin
 
 __all__ = ["Explorer", "explore", "DEFAULT"]
 
-_STEPS = HyperParam("steps", 100, "int", bounds=(10, 1000))
 
-
-def _section(title: str) -> widgets.HTML:
-    return widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(margin="8px 0 2px 0"))
-
-
-class Explorer(Pinned, widgets.VBox):
+class Explorer(LiveSchedule):
     """Pick an optimizer, a scheduler and their hyperparameters; see the schedule torch computes.
 
     Its state is traits that your code can observe, as the views do:
@@ -97,12 +86,6 @@ class Explorer(Pinned, widgets.VBox):
 
     #: The question the controls asked last, as one value.
     config = traitlets.Instance(Config, allow_none=True, read_only=True)
-    #: The last schedule computed and shown (a failed update leaves it as it was).
-    trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
-    #: The status line's text: "" when all is well, a note, or what is wrong.
-    status = traitlets.Unicode("", read_only=True)
-    #: The step the cursor and the panel show.
-    step = traitlets.Int(0)
 
     def __init__(
         self,
@@ -120,19 +103,22 @@ class Explorer(Pinned, widgets.VBox):
         abbreviations: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
-        self._status_line = StatusLine(on_say=lambda message: self.set_trait("status", message))
-        guard = self._status_line.guard
         # unknown names fail here, with the core's message
         specs = optimizer_spec(optimizer), None if scheduler is None else scheduler_spec(scheduler)
         asked = sort_abbreviations(abbreviations or {}, *specs)
         self.metric = metric
         self.projector = projector
+        self._parameters = parameters
         self._shown: Trace | None = None  # what the views show: the new trace while it is being drawn
         self._answered: Config | None = None  # the question of the trace on screen
-        #: Runs the Explorer's work once per burst of control changes (see :mod:`lr_widgets.view.pacing`).
-        self.pacer = Pacer(guard(self._work))
-        self.plot = SchedulePlot(PROJECTOR if projector else None)
-        self.figure = self.plot.figure
+        self._frame(
+            style=PROJECTOR if projector else None,
+            steps_per_epoch=steps_per_epoch,
+            panel=Panel(font_px=17, width="800px") if projector else Panel(),
+            replayer_for=self._replayer,
+            on_view=lambda: self.pacer.request("redraw"),
+        )
+        guard = self._guard
 
         narrow = widgets.Layout(width="260px")
         self.optimizer_choice = widgets.Dropdown(
@@ -144,7 +130,7 @@ class Explorer(Pinned, widgets.VBox):
             description="scheduler",
             layout=narrow,
         )
-        self.steps_control = widget_for(_STEPS, steps)
+        self.steps_control = widget_for(STEPS, steps)
         #: What the user set for the optimizer's, the scheduler's and the param groups' arguments.
         self.optimizer_form = HyperParamForm(
             "optimizer", optimizer, optimizer_kwargs, steps=steps, abbreviations=asked["optimizer"]
@@ -158,35 +144,21 @@ class Explorer(Pinned, widgets.VBox):
             composer=composer_for,
         )
         self.groups_form = GroupsForm(optimizer, param_groups or [{}])
-        #: The figure, its step slider, readout and view-only toggles.
-        self.schedule = ScheduleView(
-            self.plot, steps_per_epoch=steps_per_epoch, guard=guard, on_view=lambda: self.pacer.request("redraw")
-        )
-        #: The side panel: the real optimizer and scheduler at the inspected step.
-        self._parameters = parameters
-        self.inspector = StepInspector(
-            self.pacer, guard, Panel(font_px=17, width="800px") if projector else Panel(), self._replayer
-        )
-        #: The Python code for the schedule on screen.
-        self.code_view = widgets.HTML()
         self._layout()
 
-        widgets.link((self.schedule, "step"), (self, "step"))
         self.optimizer_choice.observe(guard(lambda change: self._optimizer_chosen(change["new"])), "value")
         self.scheduler_choice.observe(guard(lambda change: self._scheduler_chosen(change["new"])), "value")
         self.steps_control.observe(guard(lambda change: self._steps_set(change["new"])), "value")
         self.optimizer_form.observe(guard(lambda _: self._optimizer_set()), "value")
         for form in (self.scheduler_form, self.groups_form):
             form.observe(guard(lambda _: self.pacer.request("update")), "value")
-        self.observe(guard(lambda _: self.pacer.request("inspect")), "step")
-        self.observe(guard(lambda _: self._show_pins()), "pins")
-        self.observe(lambda change: self._traced(change["new"]), "trace")
+        self.observe(guard(lambda change: self._traced(change["new"])), "trace")
         self.groups_form.propose(self._group_defaults())
-        guard(self._work)({"update"})
+        guard(self._paced)({"update"})
 
     # -- layout ---------------------------------------------------------------------------
     def _layout(self) -> None:
-        guard = self._status_line.guard
+        guard = self._guard
         advanced = widgets.Accordion(
             children=[widgets.VBox([self.optimizer_form.advanced, self.scheduler_form.advanced])],
             titles=("advanced: foreach, fused, last_epoch ...",),
@@ -194,11 +166,11 @@ class Explorer(Pinned, widgets.VBox):
         )
         left = widgets.VBox(
             [
-                _section("Optimizer"),
+                section("Optimizer"),
                 self.optimizer_form,
-                _section("Scheduler"),
+                section("Scheduler"),
                 self.scheduler_form,
-                _section("Param groups of the toy model"),
+                section("Param groups of the toy model"),
                 self.groups_form,
                 advanced,
             ],
@@ -242,7 +214,7 @@ class Explorer(Pinned, widgets.VBox):
         self.pacer.request("update")
 
     def _steps_set(self, steps: Any) -> None:
-        if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
+        if whole_steps(steps):
             self.optimizer_form.steps = self.scheduler_form.steps = steps
         self.pacer.request("update")
 
@@ -260,8 +232,7 @@ class Explorer(Pinned, widgets.VBox):
         steps = self.steps_control.value
         if name is not None:
             # a steps value the core will refuse still ties run lengths to something; simulate then says what is wrong
-            valid = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 1
-            user = {**user, **tied_run_lengths(scheduler_spec(name), user, valid)}
+            user = {**user, **tied_run_lengths(scheduler_spec(name), user, whole_steps(steps) or 1)}
         return Config(
             self.optimizer_choice.value,
             dict(self.optimizer_form.value),
@@ -275,23 +246,25 @@ class Explorer(Pinned, widgets.VBox):
     # -- the work -------------------------------------------------------------------------
     def _work(self, reasons: set[str]) -> None:
         """What a burst of control changes needs, done once (see :class:`~lr_widgets.view.pacing.Pacer`)."""
-        try:
-            if "update" in reasons or (self._answered is not self.config and "redraw" in reasons):
-                self._update()  # draws and inspects too (and retries what a refused view setting held back)
-            else:
-                if "redraw" in reasons:
-                    self._draw()
-                    self._say(_notes(self._shown) if self._shown is not None else "")
-                if "inspect" in reasons:
-                    self._inspect()
-        finally:
-            self.schedule.render()
+        if "update" in reasons or (self._answered is not self.config and "redraw" in reasons):
+            self._update()  # draws and inspects too (and retries what a refused view setting held back)
+            return
+        if "redraw" in reasons:
+            self._draw()
+            self._say(_notes(self._shown) if self._shown is not None else "")
+        if "inspect" in reasons:
+            self._inspect()
 
     def _update(self) -> None:
-        """Simulate what the controls ask; on success show it everywhere, else say why."""
+        """Simulate what the controls ask; on success show it everywhere, else say why.
+
+        ``config`` is published first (the question asked, even one torch refuses); ``trace`` only once
+        it is drawn, so after a refusal ``config`` is the refused question and ``status`` says why.
+        """
         question = self._question()
         if self._answered is not None and self._answered is self.config and _same(question, self.config):
-            self._inspect()  # the same question again (a class switched back and forth, a form rebuilt)
+            self._inspect()  # the same question again (a class switched back and forth, a form rebuilt):
+            self._propose(self.trace)  # rebuilt forms show again what the core filled in
             return
         self.set_trait("config", question)
         trace = simulate(question)
@@ -313,12 +286,13 @@ class Explorer(Pinned, widgets.VBox):
         """A new trace is on screen: the forms show what the core ran with, the code and status follow."""
         if trace is None:
             return
-        if trace.scheduler is not None and trace.scheduler == self.scheduler_form.name:
-            self.scheduler_form.propose(trace.scheduler_kwargs)
-        self.code_view.value = (
-            "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(python_code(trace)) + "</pre>"
-        )
+        self._propose(trace)
+        self._show_code(python_code(trace))
         self._say(_notes(trace))
+
+    def _propose(self, trace: Trace | None) -> None:
+        if trace is not None and trace.scheduler is not None and trace.scheduler == self.scheduler_form.name:
+            self.scheduler_form.propose(trace.scheduler_kwargs)
 
     def _draw(self) -> None:
         if self._shown is not None:
@@ -336,31 +310,7 @@ class Explorer(Pinned, widgets.VBox):
         own = fits and not optimizer_spec(trace.optimizer).sparse_gradients
         return Replayer(trace, parameters=parameters if own else None)
 
-    def _say(self, message: str, *, error: bool = False) -> None:
-        self._status_line.say(message, error=error)
-
-    def settle(self) -> None:
-        """Finish pending work now: the update of the latest control values, the panel's replay."""
-        self.pacer.flush()
-        self.inspector.settle()
-
     # -- public ---------------------------------------------------------------------------
-    @property
-    def status_is_error(self) -> bool:
-        """Whether ``status`` says what is wrong (shown with ⚠), rather than a note or nothing."""
-        return self._status_line.error
-
-    @property
-    def figure_view(self) -> Any:
-        """The live canvas, or a still picture and a hint where ipympl's front end is missing."""
-        return self.schedule.figure_view
-
-    @property
-    def panel(self) -> str:
-        """The text of the side panel."""
-        self.settle()
-        return self.inspector.text
-
     def code(self) -> str:
         """Runnable Python that builds this optimizer and scheduler and steps them (its ``lrs`` is ``trace.lr``)."""
         self.settle()
@@ -376,10 +326,6 @@ class Explorer(Pinned, widgets.VBox):
         trace = self.trace
         label = label or f"{len(self.pins) + 1}: {trace.optimizer} + {trace.scheduler or 'constant'}"
         return self._pinned(Pin(label, trace))
-
-    def _show_pins(self) -> None:
-        self.plot.set_pins(self.pins)
-        self.schedule.render()
 
     def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the figure as a PNG; the path is also shown in the status line."""
@@ -410,18 +356,8 @@ class Explorer(Pinned, widgets.VBox):
             path = Path(f"{stem}_{n}.{suffix}")
         return path
 
-    def close(self) -> None:
-        """Close the figure and every widget of the Explorer."""
-        # Also called by ipywidgets when an Explorer whose __init__ failed is collected.
-        parts = self.__dict__
-        if "pacer" in parts:
-            self.pacer.cancel()
-        if "inspector" in parts:
-            self.inspector.close()
-        if "plot" in parts:
-            self.plot.close()
-        close_tree(*self.children, self.layout, *(_Controls(self).values() if "groups_form" in parts else ()))
-        super().close()
+    def _controls_to_close(self) -> list[widgets.Widget]:
+        return list(_Controls(self).values()) if "groups_form" in self.__dict__ else []
 
 
 class _Controls(Mapping[str, widgets.Widget]):

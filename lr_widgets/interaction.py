@@ -28,18 +28,11 @@ from .core.specs import KNOWN, HyperParam, guess_kind
 from .core.toy import quadratic_loss, toy_problem
 from .view.abbreviations import abbreviation
 from .view.controls import HyperParamControl, widget_for
-from .view.figure import StatusLine
-from .view.inspector import StepInspector
-from .view.lifecycle import close_tree
-from .view.pacing import Pacer
-from .view.panel import Panel
-from .view.pins import Pinned, PinsBar
-from .view.plot import Pin, SchedulePlot
-from .view.schedule import ScheduleView
+from .view.frame import STEPS, LiveSchedule
+from .view.pins import PinsBar
+from .view.plot import Pin
 
 __all__ = ["Interact", "interact"]
-
-_STEPS = HyperParam("steps", 100, "int", bounds=(10, 1000))
 
 
 def _hyperparam(name: str, default: Any, asked: Any) -> HyperParam:
@@ -74,7 +67,7 @@ def _built(made: Any, who: str) -> tuple[torch.optim.Optimizer, Any]:
     return optimizer, scheduler
 
 
-class Interact(Pinned, widgets.VBox):
+class Interact(LiveSchedule):
     """The controls of a factory's arguments, the schedule of what it builds, the panel, pins and code.
 
     Use :func:`interact` to make one. Its state is traits, as the Explorer's: ``trace``, ``status``,
@@ -82,9 +75,7 @@ class Interact(Pinned, widgets.VBox):
     ``schedule`` (figure, step slider, readout, toggles), ``inspector`` (the panel), ``pacer``.
     """
 
-    trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
-    status = traitlets.Unicode("", read_only=True)
-    step = traitlets.Int(0)
+    #: The arguments of the factory's last call (the schedule on screen).
     kwargs = traitlets.Dict(read_only=True)
 
     def __init__(
@@ -99,19 +90,13 @@ class Interact(Pinned, widgets.VBox):
         super().__init__(layout=widgets.Layout(width="100%"))
         self.factory, self.model, self.metric = factory, model, metric
         self.who = f"{getattr(factory, '__name__', 'factory')}()"
-        self._status_line = StatusLine(on_say=lambda message: self.set_trait("status", message))
-        guard = self._status_line.guard
-        self._steps_control = widget_for(_STEPS, steps)
+        self._steps_control = widget_for(STEPS, steps)
         self._arguments_controls: dict[str, HyperParamControl] = {}
         self._fixed: dict[str, Any] = {}
         self._takes_steps = False
         self._build_controls(dict(abbreviations or {}))
-        self.pacer = Pacer(guard(self._work))
-        self.plot = SchedulePlot()
-        self.figure = self.plot.figure
-        self.schedule = ScheduleView(self.plot, who="interact()", guard=guard)
-        self.inspector = StepInspector(self.pacer, guard, Panel(), lambda trace: _FactoryRun(self, trace))
-        self.code_view = widgets.HTML()
+        self._frame(who="interact()", replayer_for=lambda trace: _FactoryRun(self, trace))
+        guard = self._guard
         form = widgets.VBox(
             [
                 widgets.HTML(f"<b>Arguments of <code>{html.escape(self.who)}</code></b>"),
@@ -129,12 +114,9 @@ class Interact(Pinned, widgets.VBox):
             widgets.HBox([form, view], layout=widgets.Layout(align_items="flex-start")),
             code,
         ]
-        widgets.link((self.schedule, "step"), (self, "step"))
         for control in (self._steps_control, *self._arguments_controls.values()):
             control.observe(guard(lambda _: self.pacer.request("update")), "value")
-        self.observe(guard(lambda _: self.pacer.request("inspect")), "step")
-        self.observe(guard(lambda change: self._show_pins(change["new"])), "pins")
-        guard(self._work)({"update"})
+        guard(self._paced)({"update"})
 
     @property
     def controls(self) -> dict[str, widgets.Widget]:
@@ -194,25 +176,31 @@ class Interact(Pinned, widgets.VBox):
         return model, optimizer, scheduler, loss
 
     def _work(self, reasons: set[str]) -> None:
-        try:
-            if "update" in reasons:
-                self.update()
-            elif "inspect" in reasons and self.trace is not None:
-                self.inspector.inspect(self.trace, min(self.step, self.trace.steps))
-        finally:
-            self.schedule.render()
+        if "update" in reasons:
+            self.update()
+        elif "inspect" in reasons and self.trace is not None:
+            self.inspector.inspect(self.trace, min(self.step, self.trace.steps))
 
     def update(self) -> None:
         """Call the factory with the controls' values and show what its optimizer and scheduler do."""
         kwargs = self._arguments()
         _, optimizer, scheduler, _ = self._made(kwargs)
         trace = record(optimizer, scheduler, self._steps_control.value, metric=self.metric)  # used by plateaus only
-        self.set_trait("kwargs", kwargs)
-        self.schedule.show(trace)
-        self.inspector.inspect(trace, min(self.step, trace.steps))
+        self.schedule.per_epoch()  # what would stop the drawing stops the update before anything changes
+        previous = self.kwargs
+        self.set_trait("kwargs", kwargs)  # the panel's runs are built from these
+        try:
+            self.schedule.show(trace)
+            self.inspector.inspect(trace, min(self.step, trace.steps))
+        except Exception:  # all or nothing: the last good schedule, and the arguments that made it, stay
+            self.set_trait("kwargs", previous)
+            if self.trace is not None:
+                self.schedule.show(self.trace)
+                self.inspector.inspect(self.trace, min(self.step, self.trace.steps))
+            raise
         self.set_trait("trace", trace)
-        self.code_view.value = "<pre style='font-size: 12px; margin: 0'>" + html.escape(self.code()) + "</pre>"
-        self._status_line.say(" ".join(f"torch warned: {message}" for message in trace.warnings))
+        self._show_code(self.code())
+        self._say(" ".join(f"torch warned: {message}" for message in trace.warnings))
 
     def replay(self, step: int) -> Replay:
         """What the factory builds, trained for ``step`` real steps (on the toy problem, or copies of your model)."""
@@ -220,18 +208,7 @@ class Interact(Pinned, widgets.VBox):
             raise InvalidValueError("there is no schedule to replay yet")
         return _FactoryRun(self, self.trace).at(step)
 
-    def settle(self) -> None:
-        """Finish pending work now: the update of the latest control values, the panel's replay."""
-        self.pacer.flush()
-        self.inspector.settle()
-
     # -- public -------------------------------------------------------------------------------
-    @property
-    def panel(self) -> str:
-        """The text of the side panel: the optimizer and scheduler at the inspected step."""
-        self.settle()
-        return self.inspector.text
-
     def pin(self, label: str | None = None) -> Pin:
         """Keep this schedule on screen as a faded line, labelled with the arguments that made it."""
         self.settle()
@@ -239,10 +216,6 @@ class Interact(Pinned, widgets.VBox):
             raise InvalidValueError("there is no schedule to pin yet")
         label = label or ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items()) or self.who
         return self._pinned(Pin(label, self.trace))
-
-    def _show_pins(self, pins: list[Pin]) -> None:
-        self.plot.set_pins(pins)
-        self.schedule.render()
 
     def code(self) -> str:
         """Your factory, and the classic loop that reproduces the curve with the arguments on screen."""
@@ -267,17 +240,8 @@ class Interact(Pinned, widgets.VBox):
             '    lrs.append([group["lr"] for group in optimizer.param_groups])\n'
         )
 
-    def close(self) -> None:
-        """Close the figure and every widget."""
-        parts = self.__dict__
-        if "pacer" in parts:
-            self.pacer.cancel()
-        if "inspector" in parts:
-            self.inspector.close()
-        if "plot" in parts:
-            self.plot.close()
-        close_tree(*self.children, self.layout, *parts.get("_arguments_controls", {}).values())
-        super().close()
+    def _controls_to_close(self) -> list[widgets.Widget]:
+        return list(self.__dict__.get("_arguments_controls", {}).values())
 
 
 class _FactoryRun:

@@ -479,3 +479,69 @@ def test_controls_is_a_live_view_of_every_part(explorers) -> None:
     assert controls["optimizer.lr"] is explorer.optimizer_form.controls["lr"]
     explorer.controls["groups"].value = None  # no button selected: the groups on screen stay
     assert explorer.controls["groups"].value == 3 and len(explorer.trace.group_names) == 3
+
+
+def test_renaming_a_composer_child_runs_the_new_class(explorers) -> None:
+    explorer = explorers("SGD", "SequentialLR", steps=100)
+    composer = explorer.controls["scheduler.schedulers"]
+    composer.rows[1].name.value = "ExponentialLR"  # a child with nothing set by hand
+    assert [name for name, _ in explorer.trace.scheduler_kwargs["schedulers"]] == ["LinearLR", "ExponentialLR"]
+    assert composer.rows[1].controls["gamma"].value == explorer.trace.scheduler_kwargs["schedulers"][1][1]["gamma"]
+
+
+def test_the_proposed_warmup_follows_steps_until_the_user_edits_it(explorers) -> None:
+    explorer = explorers("SGD", "SequentialLR", steps=500)
+    composer = explorer.controls["scheduler.schedulers"]
+    assert composer.follows and "schedulers" not in explorer.scheduler_form.value
+    explorer.controls["steps"].value = 100
+    warmup = explorer.trace.scheduler_kwargs["schedulers"][0][1]
+    assert explorer.trace.scheduler_kwargs["milestones"] == [10] and warmup["total_iters"] == 10
+    assert composer.rows[0].controls["total_iters"].value == 10, "the composer shows the proposal at 100 steps"
+    composer.add("ConstantLR")  # an edit: the children are the user's from now on
+    assert composer.follows is False and explorer.scheduler_form.value["schedulers"][2] == ("ConstantLR", {})
+    explorer.controls["steps"].value = 200
+    assert explorer.trace.scheduler_kwargs["schedulers"][0][1]["total_iters"] == 10
+
+
+def test_a_composer_child_shows_torchs_default_where_torch_fills_nothing(explorers) -> None:
+    explorer = explorers("SGD", "SequentialLR", steps=300)
+    composer = explorer.controls["scheduler.schedulers"]
+    composer.add("LinearLR")
+    total_iters = composer.rows[2].controls["total_iters"]
+    assert total_iters.value == explorer.trace.scheduler_kwargs["schedulers"][2][1].get("total_iters", 5) == 5
+
+
+def test_a_group_override_the_new_optimizer_lacks_is_kept_aside_not_refused(explorers) -> None:
+    explorer = explorers("AdamW", "StepLR", param_groups=[{}, {"weight_decay": 0.1}])
+    explorer.controls["optimizer"].value = "Rprop"  # takes no weight_decay
+    assert explorer.status == "" and explorer.trace.optimizer == "Rprop"
+    explorer.controls["optimizer"].value = "AdamW"
+    assert explorer.controls["group.head.weight_decay"].value == 0.1
+    assert explorer.trace.param_groups[1]["weight_decay"] == 0.1
+
+
+def test_setting_a_pair_from_code_is_one_update(explorers) -> None:
+    explorer = explorers("Adam", "StepLR")
+    traces = []
+    explorer.observe(lambda change: traces.append(change["new"]), names="trace")
+    explorer.controls["optimizer.betas"].value = (0.5, 0.9)
+    assert len(traces) == 1 and explorer.trace.optimizer_kwargs["betas"] == (0.5, 0.9)
+    assert tuple(slider.value for slider in explorer.controls["optimizer.betas"].children[1].children) == (0.5, 0.9)
+
+
+def test_a_shorter_run_clamps_the_step_in_one_piece_of_work(explorers) -> None:
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=100)
+    explorer.step = 90
+    runs = explorer.pacer.runs
+    explorer.controls["steps"].value = 50
+    assert explorer.pacer.runs == runs + 1 and explorer.step == 50 and "at step 50" in explorer.panel
+
+
+def test_typing_the_value_a_group_follows_keeps_it(explorers) -> None:
+    explorer = explorers("SGD", "StepLR", param_groups=[{}, {}])
+    body = explorer.controls["group.body.lr"]
+    assert body.follows and body.value == explorer.controls["optimizer.lr"].value == 0.001
+    body.text_box.value = "1e-3"  # the same number, typed: now the user's
+    assert body.follows is False
+    explorer.controls["optimizer.lr"].value = 0.01
+    assert body.value == 0.001 and explorer.trace.lr[0].tolist() == [0.001, 0.01]

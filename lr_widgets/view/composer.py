@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -30,9 +31,9 @@ def warmup_then(main: str, steps: int) -> list[tuple[str, dict[str, Any]]]:
 def composer_for(spec: SchedulerSpec, value: Any, steps: int) -> Composer:
     """The composer of a composite ``spec``'s children: the user's, or for SequentialLR, when the user set
     none (``MISSING``), lr_widgets' proposal -- a LinearLR warmup into a cosine."""
-    if value is MISSING:
-        value = warmup_then("CosineAnnealingLR", steps) if spec.sequential else spec.hyperparam("schedulers").default
-    return Composer(value, steps=steps)
+    if value is MISSING and spec.sequential:
+        return Composer(steps=steps, proposal=lambda n: warmup_then("CosineAnnealingLR", n))
+    return Composer(spec.hyperparam("schedulers").default if value is MISSING else value, steps=steps)
 
 
 def _normalized(value: Any) -> list[tuple[str, dict[str, Any]]] | None:
@@ -64,17 +65,22 @@ class _Child(widgets.VBox):
             widgets.Button(description=text, tooltip=tip, layout=widgets.Layout(width="34px"))
             for text, tip in (("↑", "move up"), ("↓", "move down"), ("✕", "remove"))
         ]
+        self._composer = composer
         buttons[0].on_click(lambda _: composer.move(self, -1))
         buttons[1].on_click(lambda _: composer.move(self, +1))
         buttons[2].on_click(lambda _: composer.remove(self))
         #: Its arguments; a run length the user has not set shows the length torch filled in for its segment.
         self.form = HyperParamForm("scheduler", name, kwargs, steps=steps, advanced=False, follow_steps=False)
-        self.name.observe(lambda change: self.form.show(change["new"], {}), "value")
+        self.name.observe(lambda change: self._renamed(change["new"]), "value")
         self.form.observe(lambda _: composer.rows_changed(), "value")
         super().__init__(
             [widgets.HBox([self.name, *buttons]), self.form],
             layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="2px 0"),
         )
+
+    def _renamed(self, name: str) -> None:
+        self.form.show(name, {})
+        self._composer.rows_changed()  # also when the new class's form holds nothing, as the old one
 
     @property
     def controls(self) -> dict[str, widgets.Widget]:
@@ -83,6 +89,7 @@ class _Child(widgets.VBox):
 
     @property
     def value(self) -> tuple[str, dict[str, Any]]:
+        """``(scheduler name, what the user set)``."""
         return self.name.value, dict(self.form.value)
 
 
@@ -95,10 +102,19 @@ class Composer(widgets.VBox):
     """
 
     value = traitlets.Any()
-    #: The number of steps, for the range of the children's run-length sliders.
+    #: The number of steps, for the range of the children's run-length sliders (and the proposal's length).
     steps = traitlets.Int(100)
+    #: Whether the children are lr_widgets' proposal, fitted to ``steps``, rather than the user's;
+    #: ``None`` without a proposal. An edit (add, remove, move, rename, a child's argument) stops it.
+    follows = traitlets.Bool(None, allow_none=True)
 
-    def __init__(self, value: Any = None, *, steps: int = 100) -> None:
+    def __init__(
+        self,
+        value: Any = None,
+        *,
+        steps: int = 100,
+        proposal: Callable[[int], list[tuple[str, dict[str, Any]]]] | None = None,
+    ) -> None:
         self.rows: list[_Child] = []
         self._rows_box = widgets.VBox()
         self._new_child = widgets.Dropdown(
@@ -115,7 +131,9 @@ class Composer(widgets.VBox):
         preset.on_click(lambda _: self.warmup_then(self._new_child.value))
         super().__init__([self._rows_box, widgets.HBox([self._new_child, add, preset])])
         self.steps = steps
-        self._rebuild(_normalized(value) or [])
+        self._proposal = proposal
+        self.follows = True if proposal is not None else None
+        self._rebuild(_normalized(proposal(steps) if proposal is not None else value) or [])
         self.value = self._rows_value()
         self.observe(lambda change: self._value_set(change["new"]), "value")
         self.observe(lambda change: self._steps_set(change["new"]), "steps")
@@ -130,14 +148,19 @@ class Composer(widgets.VBox):
 
     def _value_set(self, value: Any) -> None:
         children = _normalized(value)
+        if self.follows and children != _normalized(self._proposal(self.steps)):  # type: ignore[misc]
+            self.follows = False  # children set by hand (or by code) are the user's
         if children is not None and children != self._rows_value():  # set from outside: show it
             self._rebuild(children)
 
     def _steps_set(self, steps: int) -> None:
         for row in self.rows:
             row.form.steps = steps
+        if self.follows:
+            self.value = self._proposal(steps)  # type: ignore[misc]
 
     def rows_changed(self) -> None:
+        """Show the rows as they are now and publish them as the value (after any edit of a child)."""
         self._rows_box.children = self.rows
         self.value = self._rows_value()
 
@@ -148,11 +171,13 @@ class Composer(widgets.VBox):
         self.rows_changed()
 
     def remove(self, row: _Child) -> None:
+        """Remove a child scheduler."""
         self.rows.remove(row)
         close_tree(row)
         self.rows_changed()
 
     def move(self, row: _Child, offset: int) -> None:
+        """Move a child ``offset`` places up (negative) or down."""
         index = self.rows.index(row)
         target = index + offset
         if 0 <= target < len(self.rows):
@@ -170,5 +195,6 @@ class Composer(widgets.VBox):
                 row.form.propose(child[1])
 
     def close(self) -> None:
+        """Close the composer and every child's widgets."""
         close_tree(*self.rows)
         super().close()

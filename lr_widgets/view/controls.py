@@ -193,6 +193,7 @@ class HyperParamControl(widgets.HBox):
             self.observe(lambda c: setattr(self.checkbox, "value", bool(c["new"])), "follows")
             inner.append(self.checkbox)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
+        self.add_class("lr-widgets-control")
         self.set_trait("value", start)
         self.set_trait("follows", follows)
         self._show()
@@ -232,8 +233,8 @@ class HyperParamControl(widgets.HBox):
                 )
                 for _ in range(hp.length or 2)
             ]
-            for slider in self._pair:
-                slider.observe(lambda c: self._take(tuple(s.value for s in self._pair)), "value")
+            for index, slider in enumerate(self._pair):
+                slider.observe(lambda c, i=index: self._take(self._pair_with(i, c["new"])), "value")
             self._parts = list(self._pair)
             return [widgets.VBox(self._pair)]
         if hp.kind in ("float", "int"):
@@ -266,9 +267,21 @@ class HyperParamControl(widgets.HBox):
         if not _equal(value, self.value):
             self.value = value
 
+    def _pair_with(self, index: int, item: float) -> tuple[float, ...]:
+        """The value with one slider's item replaced (the others keep what the value holds, not a stale slider)."""
+        value = self.value
+        if not (isinstance(value, tuple) and len(value) == len(self._pair)):
+            value = tuple(slider.value for slider in self._pair)
+        return value[:index] + (item,) + value[index + 1 :]
+
     def _typed(self, text: str) -> None:
-        if text != text_of(self.value):
-            self._take(value_from_text(text, self.hp))
+        if text == text_of(self.value):
+            return  # the box shows the value again
+        value = value_from_text(text, self.hp)
+        if not _equal(value, self.value):
+            self.value = value  # which stops any following
+        elif self.follows:
+            self.follows = False  # typed is set, even when it equals what the control followed
 
     def _ticked(self, ticked: bool) -> None:
         if ticked != bool(self.follows):

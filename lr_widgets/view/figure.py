@@ -60,6 +60,7 @@ class StatusLine:
 
     def __init__(self, on_say: Callable[[str], None] | None = None) -> None:
         self.widget = widgets.HTML(layout=widgets.Layout(min_height="24px"))
+        self.widget.add_class("lr-widgets-status")  # a hook for browser tests and page styles
         self.text = ""
         #: Whether the message says what is wrong (shown with ⚠), not a note.
         self.error = False

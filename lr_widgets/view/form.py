@@ -22,7 +22,7 @@ from .abbreviations import abbreviation
 from .controls import HyperParamControl, widget_for
 from .lifecycle import close_tree, replace_children
 
-__all__ = ["HyperParamForm", "GroupsForm", "GROUP_KEYS"]
+__all__ = ["HyperParamForm", "GroupsForm", "GROUP_KEYS", "section"]
 
 #: The arguments a param group overrides in the groups form.
 GROUP_KEYS = ("lr", "weight_decay")
@@ -100,7 +100,9 @@ class HyperParamForm(widgets.VBox):
         spec = optimizer_spec(name) if self.kind == "optimizer" else scheduler_spec(name)
         known = {hp.name for hp in spec.hyperparams}
         user = {key: item for key, item in kept.items() if key in known}
-        tied = tied_run_lengths(spec, user, self._steps_or(100)) if self.kind == "scheduler" else {}
+        # run lengths follow steps at the top level only; a composer child's follow what torch filled in
+        top = self.kind == "scheduler" and self._follow_steps
+        tied = tied_run_lengths(spec, user, self._steps_or(100)) if top else {}
         main, advanced = [], []
         for hp in spec.hyperparams:
             if hp.advanced and not self._with_advanced:
@@ -116,10 +118,11 @@ class HyperParamForm(widgets.VBox):
             control = self._control(spec, hp, user, hp.name in tied)
             self.controls[hp.name] = control
             (advanced if hp.advanced else main).append(control)
-        if "schedulers" in self.controls:  # SequentialLR / ChainedScheduler: the children are always asked
-            user["schedulers"] = self.controls["schedulers"].value
+        composer = self.controls.get("schedulers")
+        if composer is not None and not composer.follows:  # lr_widgets' proposal is left for the core to fill
+            user["schedulers"] = composer.value
         replace_children(self, main)
-        replace_children(self.advanced, [_section(f"{name} switches"), *advanced] if advanced else [])
+        replace_children(self.advanced, [section(f"{name} switches"), *advanced] if advanced else [])
         self.value = user
 
     def _control(self, spec: Any, hp: HyperParam, user: dict[str, Any], tied: bool) -> widgets.Widget:
@@ -127,7 +130,7 @@ class HyperParamForm(widgets.VBox):
             if self._composer is None:
                 raise LrWidgetsError(f"{spec.name} cannot be a child here", hp.name)
             composer = self._composer(spec, user.get(hp.name, MISSING), self.steps)
-            composer.observe(lambda change, n=hp.name: self._record(n, change["new"]), "value")
+            composer.observe(lambda _, n=hp.name: self._changed(n), ["value", "follows"])
             return composer
         start = user.get(hp.name, tied_length(hp, self.steps) if tied else hp.default)
         control = widget_for(
@@ -176,11 +179,13 @@ class HyperParamForm(widgets.VBox):
         return self.controls[name].value
 
     def close(self) -> None:
+        """Close the form and every control it made."""
         close_tree(*self.controls.values(), self.advanced)
         super().close()
 
 
-def _section(title: str) -> widgets.HTML:
+def section(title: str) -> widgets.HTML:
+    """A bold heading between the parts of a form."""
     return widgets.HTML(f"<b>{title}</b>", layout=widgets.Layout(margin="8px 0 2px 0"))
 
 
@@ -261,7 +266,9 @@ class GroupsForm(widgets.VBox):
         self._publish()
 
     def _publish(self) -> None:
-        self.value = [dict(self._overrides[g]) for g in range(self.n)]
+        # what the optimizer on screen takes; the rest is kept for switching back, not asked of torch
+        known = {hp.name for hp in optimizer_spec(self._optimizer).hyperparams}
+        self.value = [{k: v for k, v in self._overrides[g].items() if k in known} for g in range(self.n)]
 
     def propose(self, defaults: Mapping[str, Any]) -> None:
         """What the groups' unset controls show: the optimizer's values."""
@@ -272,5 +279,6 @@ class GroupsForm(widgets.VBox):
                 control.proposed = self._defaults[key]
 
     def close(self) -> None:
+        """Close the form and every control it made."""
         close_tree(*self.controls.values(), self.toggle)
         super().close()

@@ -64,15 +64,21 @@ class Pacer:
     defer
         Returns the event loop to run the work on later, or ``None`` to run it now
         (by default :func:`pacing`: only for the front end's messages).
+    covers
+        Reasons a piece of work already does: ``{"update": {"inspect"}}`` drops an ``"inspect"``
+        the update itself requested (clamping the step slider), rather than inspecting twice.
     """
 
     def __init__(
         self,
         work: Callable[[set[str]], None],
         defer: Callable[[], asyncio.AbstractEventLoop | None] = pacing,
+        covers: dict[str, set[str]] | None = None,
     ) -> None:
         self._work = work
         self.defer = defer
+        self._covers = covers or {}
+        self._working = False
         self._pending: set[str] = set()
         self._handle: asyncio.TimerHandle | None = None
         self._ready_at = 0.0
@@ -102,16 +108,21 @@ class Pacer:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        if not self._pending:
-            return
-        reasons, self._pending = self._pending, set()
-        start = time.monotonic()
-        try:
-            self._work(reasons)
-        finally:
-            self.runs += 1
-            took = time.monotonic() - start
-            self._ready_at = time.monotonic() + min(PAUSE_SHARE * took, MAX_PAUSE)
+        if self._working:
+            return  # requested by the work itself: done when it returns, below, never nested inside it
+        while self._pending:
+            reasons, self._pending = self._pending, set()
+            start = time.monotonic()
+            self._working = True
+            try:
+                self._work(reasons)
+            finally:
+                self._working = False
+                for reason in reasons:
+                    self._pending -= self._covers.get(reason, set())
+                self.runs += 1
+                took = time.monotonic() - start
+                self._ready_at = time.monotonic() + min(PAUSE_SHARE * took, MAX_PAUSE)
 
     def cancel(self) -> None:
         """Forget pending work (the Explorer is closing)."""

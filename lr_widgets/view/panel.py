@@ -87,6 +87,7 @@ class Panel(widgets.HTML):
             )
         )
         self.text = ""
+        self.add_class("lr-widgets-panel")
 
     def show(self, text: str) -> None:
         self.text = text
