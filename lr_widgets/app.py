@@ -51,7 +51,8 @@ class Explorer(LiveSchedule):
 
     Its state is traits that your code can observe, as the views do:
     ``explorer.observe(callback, names="trace")``. ``config`` is the question the controls asked last
-    (``simulate(explorer.config)`` gives ``trace``), ``trace`` the last schedule computed and shown,
+    (once it is answered, ``simulate(explorer.config)`` gives ``trace``; a refused one stays in
+    ``config`` while ``status`` says why), ``trace`` the last schedule computed and shown,
     ``status`` the status line's text -- these three are read-only: the controls ask the questions --,
     ``step`` the inspected step (setting it moves the cursor), ``pins`` the schedules kept on screen.
 
