@@ -31,6 +31,7 @@ from .core.arguments import tied_run_lengths
 from .core.code import python_code
 from .core.config import Config
 from .core.errors import IncompatibleError, LrWidgetsError
+from .core.overrides import overwritten
 from .core.simulate import Replayer, Trace, simulate
 from .core.specs import optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import NamedGroups
@@ -292,8 +293,14 @@ class Explorer(LiveSchedule):
         self._say(_notes(trace))
 
     def _propose(self, trace: Trace | None) -> None:
-        if trace is not None and trace.scheduler is not None and trace.scheduler == self.scheduler_form.name:
+        """The forms show what the core ran with, and grey out what the scheduler overwrites."""
+        if trace is None:
+            return
+        if trace.scheduler is not None and trace.scheduler == self.scheduler_form.name:
             self.scheduler_form.propose(trace.scheduler_kwargs)
+        gone = overwritten(trace.optimizer, trace.scheduler, trace.scheduler_kwargs)
+        self.optimizer_form.overwrite(gone)
+        self.groups_form.overwrite(gone)
 
     def _draw(self) -> None:
         if self._shown is not None:

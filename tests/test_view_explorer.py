@@ -545,3 +545,24 @@ def test_typing_the_value_a_group_follows_keeps_it(explorers) -> None:
     assert body.follows is False
     explorer.controls["optimizer.lr"].value = 0.01
     assert body.value == 0.001 and explorer.trace.lr[0].tolist() == [0.001, 0.01]
+
+
+def test_what_the_scheduler_overwrites_is_greyed_out_with_why_on_hover(explorers) -> None:
+    explorer = explorers("SGD", "OneCycleLR", param_groups=[{}, {}])
+    c = explorer.controls
+    for name in ("optimizer.lr", "optimizer.momentum", "group.head.lr"):
+        assert all(part.disabled for part in (c[name].slider, c[name].text_box)), name
+    assert c["optimizer.lr"].tooltip.startswith("OneCycleLR sets every group's lr to max_lr / div_factor")
+    assert "cycles momentum" in c["optimizer.momentum"].tooltip and not c["optimizer.dampening"].slider.disabled
+    c["scheduler.cycle_momentum"].value = False  # torch leaves momentum alone then
+    assert not c["optimizer.momentum"].slider.disabled and c["optimizer.lr"].slider.disabled
+    c["scheduler"].value = "StepLR"
+    assert not c["optimizer.lr"].slider.disabled and "torch default: 0.001" in c["optimizer.lr"].tooltip
+
+
+def test_every_control_says_on_hover_what_it_is(explorers) -> None:
+    explorer = explorers("AdamW", "CosineAnnealingLR")
+    for name, control in explorer.controls.items():
+        if isinstance(control, HyperParamControl):
+            assert control.tooltip.startswith(f"{control.hp.name} ("), name
+    assert "'= steps'" in explorer.controls["scheduler.T_max"].tooltip

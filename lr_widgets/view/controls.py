@@ -194,6 +194,8 @@ class HyperParamControl(widgets.HBox):
             inner.append(self.checkbox)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
         self.add_class("lr-widgets-control")
+        # on the row itself: a description widget's tooltip goes to its label, hidden when it has none
+        self.tooltip = self.help = _describe(hp)
         self.set_trait("value", start)
         self.set_trait("follows", follows)
         self._show()
@@ -255,6 +257,15 @@ class HyperParamControl(widgets.HBox):
         self.text_box = text
         self._parts = [part for part in (self.slider, text) if part is not None]
         return self._parts
+
+    def overwrite(self, why: str | None, *, entirely: bool = True) -> None:
+        """Say that the current choice overwrites this argument (``why``), greyed out if ``entirely``.
+
+        ``why=None``: the argument counts again.
+        """
+        for part in self._parts:
+            part.disabled = bool(why) and entirely
+        self.tooltip = f"{why}. {self.help}" if why else self.help
 
     def set_steps(self, steps: int) -> None:
         """Widen a run-length slider to the number of steps."""

@@ -174,6 +174,13 @@ class HyperParamForm(widgets.VBox):
             elif control is not None and hasattr(control, "propose"):
                 control.propose(item)
 
+    def overwrite(self, gone: Mapping[str, Any]) -> None:
+        """Grey out the arguments the scheduler overwrites (``{name: Overwrite}``), with why on hover."""
+        for name, control in self.controls.items():
+            if isinstance(control, HyperParamControl):
+                why, entirely = gone.get(name, (None, True))
+                control.overwrite(why, entirely=entirely)
+
     def shown(self, name: str) -> Any:
         """The value the control of ``name`` shows (what the user set, or what it follows)."""
         return self.controls[name].value
@@ -269,6 +276,12 @@ class GroupsForm(widgets.VBox):
         # what the optimizer on screen takes; the rest is kept for switching back, not asked of torch
         known = {hp.name for hp in optimizer_spec(self._optimizer).hyperparams}
         self.value = [{k: v for k, v in self._overrides[g].items() if k in known} for g in range(self.n)]
+
+    def overwrite(self, gone: Mapping[str, Any]) -> None:
+        """Grey out the groups' arguments the scheduler overwrites (``{name: Overwrite}``), with why on hover."""
+        for name, control in self.controls.items():
+            why, entirely = gone.get(name.split(".", 1)[1], (None, True))
+            control.overwrite(why, entirely=entirely)
 
     def propose(self, defaults: Mapping[str, Any]) -> None:
         """What the groups' unset controls show: the optimizer's values."""
