@@ -23,6 +23,7 @@ __all__ = [
     "widget_for",
     "slider_range",
     "value_from_text",
+    "significant",
     "text_of",
     "UNSET",
     "LABEL_WIDTH",
@@ -38,6 +39,13 @@ def _finite_number(value: Any) -> bool:
 
 def _all_finite(values: Any) -> bool:
     return isinstance(values, tuple) and all(_finite_number(v) for v in values)
+
+
+def significant(value: float, digits: int = 3) -> float:
+    """``value`` rounded to ``digits`` significant digits (``0.0012022644`` -> ``0.0012``)."""
+    if not _finite_number(value) or value == 0:
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def slider_range(hp: HyperParam, value: Any, steps: int = 100) -> tuple[float, float, float]:
@@ -236,7 +244,7 @@ class HyperParamControl(widgets.HBox):
                 for _ in range(hp.length or 2)
             ]
             for index, slider in enumerate(self._pair):
-                slider.observe(lambda c, i=index: self._take(self._pair_with(i, c["new"])), "value")
+                slider.observe(lambda c, i=index: self._pair_moved(i, c["new"]), "value")
             self._parts = list(self._pair)
             return [widgets.VBox(self._pair)]
         if hp.kind in ("float", "int"):
@@ -250,7 +258,7 @@ class HyperParamControl(widgets.HBox):
                 slider = widgets.FloatLogSlider(min=low, max=high, step=step, base=10, **look)
             else:
                 slider = widgets.FloatSlider(min=low, max=high, step=step, **look)
-            slider.observe(lambda c: self._take(c["new"]), "value")
+            slider.observe(lambda c: self._slid(c["new"]), "value")
             self.slider = slider
         text = widgets.Text(continuous_update=False, layout=widgets.Layout(width="90px" if self.slider else "230px"))
         text.observe(lambda c: self._typed(c["new"]), "value")
@@ -277,6 +285,15 @@ class HyperParamControl(widgets.HBox):
         """A part moved: news only if it differs from what the control shows."""
         if not _equal(value, self.value):
             self.value = value
+
+    def _slid(self, value: Any) -> None:
+        """The slider moved: a number a person would type (3 significant digits), not 0.0012022644346174143."""
+        if not _equal(value, self.value):
+            self._take(value if self.hp.kind == "int" else significant(value))
+
+    def _pair_moved(self, index: int, item: float) -> None:
+        if not _equal(self._pair_with(index, item), self.value):
+            self._take(self._pair_with(index, significant(item)))
 
     def _pair_with(self, index: int, item: float) -> tuple[float, ...]:
         """The value with one slider's item replaced (the others keep what the value holds, not a stale slider)."""
