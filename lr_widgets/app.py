@@ -29,7 +29,7 @@ import traitlets
 from .core.adopt import adopt
 from .core.arguments import tied_run_lengths
 from .core.code import python_code
-from .core.config import Config
+from .core.config import Config, differences
 from .core.errors import IncompatibleError, LrWidgetsError
 from .core.overrides import overwritten
 from .core.simulate import Replayer, Trace, simulate
@@ -289,6 +289,8 @@ class Explorer(LiveSchedule):
         if trace is None:
             return
         self._propose(trace)
+        if self.pins:
+            self._show_pins(self.pins)  # their names say what differs from this trace
         self._show_code(python_code(trace))
         self._say(_notes(trace))
 
@@ -332,8 +334,15 @@ class Explorer(LiveSchedule):
         if self.trace is None:
             raise LrWidgetsError("there is no schedule to pin yet")
         trace = self.trace
+        named = label is not None
         label = label or f"{len(self.pins) + 1}: {trace.optimizer} + {trace.scheduler or 'constant'}"
-        return self._pinned(Pin(label, trace))
+        return self._pinned(Pin(label, trace, named))
+
+    def _pin_name(self, pin: Pin) -> str:
+        """The user's name for a pin, else what it set differently from the schedule on screen."""
+        if pin.named or self.trace is None:
+            return pin.label
+        return ", ".join(differences(pin.trace.config, self.trace.config)) or "same as now"
 
     def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the figure as a PNG; the path is also shown in the status line."""

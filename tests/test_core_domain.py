@@ -482,3 +482,15 @@ def test_reading_your_scheduler_says_what_it_could_not_read(key: str, monkeypatc
     monkeypatch.setitem(private_names.PRIVATE, key, f"_renamed_in_a_future_torch_{key}")
     adopted = adopt(optimizer, scheduler)
     assert any("could not read" in note and "record(optimizer, scheduler)" in note for note in adopted.notes)
+
+
+def test_differences_name_what_one_question_sets_otherwise_in_torchs_words() -> None:
+    from lr_widgets.core.config import differences
+
+    a = simulate("AdamW", {"lr": 0.05}, "OneCycleLR", {"max_lr": 0.1}, steps=100).config
+    b = simulate("AdamW", {"lr": 0.01, "weight_decay": 0.1}, "OneCycleLR", {"max_lr": 0.2}, steps=100).config
+    assert differences(a, b) == ["lr=0.05", "weight_decay=default", "max_lr=0.1"]
+    assert differences(a, a) == []
+    warm = simulate("SGD", None, "SequentialLR", {}, steps=100).config
+    assert differences(warm, simulate("SGD", None, "SequentialLR", {}, steps=300).config) == ["steps=100"]
+    assert differences(warm, simulate("Adam", None, "StepLR", {}, steps=100).config)[:2] == ["SGD", "SequentialLR"]

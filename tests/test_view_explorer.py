@@ -566,3 +566,20 @@ def test_every_control_says_on_hover_what_it_is(explorers) -> None:
         if isinstance(control, HyperParamControl):
             assert control.tooltip.startswith(f"{control.hp.name} ("), name
     assert "'= steps'" in explorer.controls["scheduler.T_max"].tooltip
+
+
+def test_pins_say_what_differs_and_never_squash_the_live_curve(explorers) -> None:
+    explorer = explorers("AdamW", "OneCycleLR", steps=100)
+    explorer.controls["scheduler.max_lr"].value = 0.5
+    explorer.pin()
+    explorer.controls["scheduler.max_lr"].value = 0.05
+    legend = [lines[0].get_label() for _, lines in explorer.plot.pin_lines]
+    assert legend == ["pinned: max_lr=0.5"]
+    low, high = explorer.plot.ax.get_ylim()
+    assert explorer.trace.lr.max() <= high < 0.1, "the live schedule sets the scale, not the pin at 0.5"
+    explorer.pin("my baseline")
+    explorer.controls["optimizer.weight_decay"].value = 0.1
+    assert [lines[0].get_label() for _, lines in explorer.plot.pin_lines] == [
+        "pinned: weight_decay=default, max_lr=0.5",
+        "pinned: my baseline",
+    ]

@@ -21,7 +21,7 @@ from .errors import IncompatibleError, InvalidValueError, RunLengthError
 from .metrics import check_metric
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
 
-__all__ = ["Config", "FrozenDict"]
+__all__ = ["Config", "FrozenDict", "differences"]
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -203,3 +203,69 @@ def _check_pairing(opt: OptimizerSpec, sched: SchedulerSpec, kwargs: Mapping[str
                 f"OneCycleLR was built for {total} steps but {steps} were simulated: raise total_steps or lower steps",
                 "total_steps",
             )
+
+
+def differences(config: Config, other: Config) -> list[str]:
+    """What ``config`` asks differently from ``other``, in torch's names: ``["lr=0.05", "T_max=50"]``.
+
+    Classes are named when they differ (``"Adam"``, ``"no scheduler"``); an argument ``config`` leaves
+    to torch where ``other`` sets it reads ``"weight_decay=default"``; composite children are
+    compared child by child (``"schedulers[1].T_max=50"``).
+    """
+    found = []
+    if config.optimizer != other.optimizer:
+        found.append(config.optimizer)
+    if config.scheduler != other.scheduler:
+        found.append(config.scheduler or "no scheduler")
+    # what the run-length rule filled in on both sides follows from steps: steps says it
+    skip = set(config.filled) & set(other.filled)
+    found += _kwargs_differences("", config.optimizer_kwargs, other.optimizer_kwargs, skip)
+    found += _kwargs_differences("", config.scheduler_kwargs, other.scheduler_kwargs, skip)
+    if config.steps != other.steps:
+        found.append(f"steps={config.steps}")
+    if not _same(config.param_groups, other.param_groups):
+        found.append(f"{len(config.param_groups)} param group{'s' if len(config.param_groups) > 1 else ''}")
+    return found
+
+
+def _kwargs_differences(prefix: str, mine: Mapping[str, Any], theirs: Mapping[str, Any], skip: set[str]) -> list[str]:
+    found = []
+    for key in [*mine, *(key for key in theirs if key not in mine)]:
+        if prefix + key in skip:
+            continue
+        if key not in mine:
+            found.append(f"{prefix}{key}=default")
+        elif key == "schedulers" and _children_alike(mine[key], theirs.get(key)):
+            for index, ((_, a), (_, b)) in enumerate(zip(mine[key], theirs[key])):
+                found += _kwargs_differences(f"{prefix}schedulers[{index}].", a, b, skip)
+        elif key == "schedulers":
+            found.append(f"{prefix}schedulers={' + '.join(str(child[0]) for child in mine[key])}")
+        elif key not in theirs or not _same(mine[key], theirs[key]):
+            found.append(f"{prefix}{key}={_written(mine[key])}")
+    return found
+
+
+def _children_alike(a: Any, b: Any) -> bool:
+    """Both lists of ``(name, kwargs)`` children, of the same classes in the same order."""
+    try:
+        return [child[0] for child in a] == [child[0] for child in b]
+    except (TypeError, IndexError, KeyError):
+        return False
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 -- tensors, arrays: compared by what they hold
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+
+
+def _written(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        inside = ", ".join(_written(item) for item in value)
+        return f"[{inside}]" if isinstance(value, list) else f"({inside})"
+    if isinstance(value, (int, str)):
+        return str(value)
+    return getattr(value, "text", None) or repr(value)  # a Formula by its text

@@ -97,8 +97,12 @@ class LiveSchedule(Pinned, widgets.VBox):
         )
 
     def _show_pins(self, pins: list[Any]) -> None:
-        self.plot.set_pins(pins)
+        self.plot.set_pins(pins, [self._pin_name(pin) for pin in pins])
         self.schedule.render()
+
+    def _pin_name(self, pin: Any) -> str:
+        """What the legend calls a pin."""
+        return pin.label
 
     # -- public ---------------------------------------------------------------------------
     @property

@@ -82,6 +82,8 @@ class Pin:
 
     label: str
     trace: Trace
+    #: Whether the user named it (the legend then shows the name, else what differs from the live schedule).
+    named: bool = False
 
 
 def x_values(steps: int, steps_per_epoch: int = 1, in_epochs: bool = False) -> np.ndarray:
@@ -215,8 +217,11 @@ class SchedulePlot:
         self._legend()
 
     @_drawing_waits
-    def set_pins(self, pins: Sequence[Pin]) -> None:
-        """Show exactly ``pins`` as faded lines (adding and removing only what changed)."""
+    def set_pins(self, pins: Sequence[Pin], names: Sequence[str] | None = None) -> None:
+        """Show exactly ``pins`` as faded lines (adding and removing only what changed).
+
+        ``names`` are what the legend calls them (by default their labels).
+        """
         kept = []
         for pin, lines in self.pin_lines:
             if pin in pins:
@@ -237,11 +242,14 @@ class SchedulePlot:
                     color=color,
                     alpha=0.45,
                     linewidth=self.style.line * 0.75,
-                    label=f"pinned: {pin.label}" if g == 0 else None,
                 )[0]
                 for g in range(pin.trace.lr.shape[1])
             ]
             self.pin_lines.append((pin, lines))
+        names = list(names) if names is not None else [pin.label for pin in pins]
+        for pin, lines in self.pin_lines:
+            index = next(i for i, given in enumerate(pins) if given is pin)
+            lines[0].set_label(f"pinned: {names[index]}")
         self._place_pins()
         self._rescale()
         self._legend()
@@ -296,9 +304,17 @@ class SchedulePlot:
         return max(1, int(2 * self.ax.get_position().width * self.figure.bbox.width))
 
     def _rescale(self) -> None:
-        for axes in (self.ax, self.right):
-            axes.relim(visible_only=True)
-            axes.autoscale_view()
+        # the live schedule sets the scale: a pinned one ten times higher must not squash it
+        pinned = [line for _, lines in self.pin_lines for line in lines]
+        for line in pinned:
+            line.set_visible(False)
+        try:
+            for axes in (self.ax, self.right):
+                axes.relim(visible_only=True)
+                axes.autoscale_view()
+        finally:
+            for line in pinned:
+                line.set_visible(True)
         if self.trace is not None:
             self.ax.set_xlim(self.x[0], self.x[-1] if len(self.x) > 1 else 1)
 
