@@ -583,3 +583,16 @@ def test_pins_say_what_differs_and_never_squash_the_live_curve(explorers) -> Non
         "pinned: weight_decay=default, max_lr=0.5",
         "pinned: my baseline",
     ]
+
+
+def test_the_panel_shows_the_schedulers_own_state_plateaus_included(explorers) -> None:
+    from lr_widgets import replay
+
+    explorer = explorers("SGD", "ReduceLROnPlateau", steps=120, scheduler_kwargs={"patience": 3})
+    explorer.step = 60
+    torch_side = replay(explorer.trace, 60).scheduler  # the real torch object, trained to step 60
+    for name in ("best", "num_bad_epochs", "cooldown_counter", "patience", "last_epoch"):
+        value = getattr(torch_side, name)
+        shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        assert f"\n  {name:<16} {shown}\n" in explorer.panel, name
+    assert "optimizer " not in explorer.panel.split("scheduler:")[1], "no objects, only state"

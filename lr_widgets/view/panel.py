@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from ..core.introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
 from ..core.simulate import Replay
 
-__all__ = ["panel_text", "Panel"]
+__all__ = ["panel_text", "Panel", "scheduler_attributes"]
 
 _KEY_WIDTH = 16
 
@@ -31,6 +31,20 @@ def _show(value: Any) -> str:
 
 def _row(key: str, value: str, indent: str = "  ") -> str:
     return f"{indent}{key:<{_KEY_WIDTH}} {value}"
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (bool, int, float, str)):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(v, (bool, int, float)) for v in value)
+
+
+def scheduler_attributes(scheduler: Any) -> dict[str, Any]:
+    """The scheduler's public state as torch keeps it: ``base_lrs`` and ``last_epoch`` first, then the rest
+    (ReduceLROnPlateau's ``best``, ``num_bad_epochs``, ``cooldown_counter`` ...); no optimizer, no functions."""
+    public = {name: value for name, value in vars(scheduler).items() if not name.startswith("_") and _plain(value)}
+    first = {name: public.pop(name) for name in ("base_lrs", "last_epoch") if name in public}
+    return {**first, **public}
 
 
 def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
@@ -61,9 +75,8 @@ def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
     lines.append("")
     if scheduler is not None:
         lines.append(f"scheduler: {type(scheduler).__name__}")
-        for attribute in ("base_lrs", "last_epoch"):
-            if hasattr(scheduler, attribute):
-                lines.append(_row(attribute, _show(getattr(scheduler, attribute))))
+        for attribute, value in scheduler_attributes(scheduler).items():
+            lines.append(_row(attribute, _show(value)))
         if hasattr(scheduler, "get_last_lr"):
             lines.append(_row("get_last_lr()", _show([float(v) for v in scheduler.get_last_lr()])))
     else:
