@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ from .core.toy import NamedGroups
 from .view.abbreviations import sort_abbreviations
 from .view.composer import composer_for
 from .view.controls import widget_for
+from .view.downloads import Downloads
 from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm, section
 from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
@@ -178,16 +180,14 @@ class Explorer(LiveSchedule):
             ],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        save_png = widgets.Button(description="save PNG", icon="image", layout=widgets.Layout(width="110px"))
-        save_csv = widgets.Button(description="save CSV", icon="table", layout=widgets.Layout(width="110px"))
-        save_png.on_click(guard(lambda _: self.export_png()))
-        save_csv.on_click(guard(lambda _: self.export_csv()))
+        #: Links the browser saves: the figure (PNG), the numbers (CSV) and the code, made when asked for.
+        self.downloads = Downloads(self._files, guard)
         center = widgets.VBox(
             layout=widgets.Layout(align_self="flex-start"),
             children=[
                 self.schedule,
                 PinsBar(self, guard),
-                widgets.HBox([save_png, save_csv]),
+                self.downloads,
                 self.inspector.panel,
             ],
         )
@@ -289,6 +289,7 @@ class Explorer(LiveSchedule):
         if trace is None:
             return
         self._propose(trace)
+        self.downloads.clear()  # they held the schedule before this one
         if self.pins:
             self._show_pins(self.pins)  # their names say what differs from this trace
         self._show_code(python_code(trace))
@@ -344,34 +345,42 @@ class Explorer(LiveSchedule):
             return pin.label
         return ", ".join(differences(pin.trace.config, self.trace.config)) or "same as now"
 
-    def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Save the figure as a PNG; the path is also shown in the status line."""
+    def png(self) -> bytes:
+        """The figure as a PNG, titled (what "downloads" offers)."""
         self.settle()
-        target = Path(path) if path is not None else self._export_path("png")
+        buffer = io.BytesIO()
         with self.plot.titled():
-            self.figure.savefig(target, dpi=150, bbox_inches="tight")
+            self.figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        return buffer.getvalue()
+
+    def export_png(self, path: str | os.PathLike[str]) -> Path:
+        """Write the figure as a PNG to ``path`` (on the machine the kernel runs on); said in the status line."""
+        target = Path(path)
+        target.write_bytes(self.png())
         self._say(f"saved the figure to {target.resolve()}")
         return target
 
-    def export_csv(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Save the trace (LR, momentum, metric per step) as CSV; the path is shown in the status line."""
+    def export_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the trace (LR, momentum, metric per step) as CSV to ``path``; said in the status line."""
         self.settle()
         if self.trace is None:
             raise LrWidgetsError("there is no schedule to save yet")
-        target = Path(path) if path is not None else self._export_path("csv")
+        target = Path(path)
         self.trace.to_csv(target)
         self._say(f"saved the schedule to {target.resolve()}")
         return target
 
-    def _export_path(self, suffix: str) -> Path:
-        trace = self.trace
-        stem = f"lr_{trace.optimizer}_{trace.scheduler or 'constant'}" if trace else "lr_schedule"
-        path = Path(f"{stem}.{suffix}")
-        n = 1
-        while path.exists():
-            n += 1
-            path = Path(f"{stem}_{n}.{suffix}")
-        return path
+    def _files(self) -> dict[str, tuple[bytes, str]]:
+        """What "downloads" offers for the schedule on screen: the figure, the numbers, the code."""
+        self.settle()
+        if self.trace is None:
+            raise LrWidgetsError("there is no schedule to download yet")
+        stem = f"lr_{self.trace.optimizer}_{self.trace.scheduler or 'constant'}"
+        return {
+            f"{stem}.png": (self.png(), "image/png"),
+            f"{stem}.csv": (self.trace.csv().encode(), "text/csv"),
+            f"{stem}.py": (python_code(self.trace).encode(), "text/x-python"),
+        }
 
     def _controls_to_close(self) -> list[widgets.Widget]:
         return list(_Controls(self).values()) if "groups_form" in self.__dict__ else []

@@ -256,6 +256,11 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     # the README's picture (docs/explorer.png) is a copy of this one
     page.locator(".jp-OutputArea-output .widget-vbox").first.screenshot(path=str(ARTIFACTS / "explorer-widget.png"))
 
+    help_text = control(page, "lr").locator("code").get_attribute("title")
+    assert help_text and "torch default: 0.001" in help_text, "a hover over a control's name shows its help"
+    assert page.locator(".lr-widgets-explorer .lr-widgets-control").count() >= 8
+    assert page.locator(".lr-widgets-explorer .lr-widgets-panel").count() == 1
+
     before = canvas_image(page)
     handle = control(page, "lr").locator(".noUi-handle")
     handle.focus()
@@ -294,6 +299,17 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     wait_for_new_image(page, before)
     shoot(page, "main-5-cell-run-again")
     assert_no_widget_errors(page)
+
+    # "downloads": links the browser itself saves (no file on the server)
+    page.locator(".lr-widgets-explorer button:has-text('downloads')").first.click()
+    link = page.locator(".lr-widgets-explorer a[download$='.png']").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download(timeout=30_000) as download:
+        link.click()
+    saved = download.value
+    assert saved.suggested_filename == "lr_SGD_CosineAnnealingLR.png"
+    assert Path(saved.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shoot(page, "main-6-downloads")
 
 
 def test_lesson_notebook_last_widget_renders(lab, page) -> None:

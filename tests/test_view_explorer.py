@@ -552,20 +552,20 @@ def test_what_the_scheduler_overwrites_is_greyed_out_with_why_on_hover(explorers
     c = explorer.controls
     for name in ("optimizer.lr", "optimizer.momentum", "group.head.lr"):
         assert all(part.disabled for part in (c[name].slider, c[name].text_box)), name
-    assert c["optimizer.lr"].tooltip.startswith("OneCycleLR sets every group's lr to max_lr / div_factor")
-    assert "cycles momentum" in c["optimizer.momentum"].tooltip and not c["optimizer.dampening"].slider.disabled
+    assert c["optimizer.lr"].hover.startswith("OneCycleLR sets every group's lr to max_lr / div_factor")
+    assert "cycles momentum" in c["optimizer.momentum"].hover and not c["optimizer.dampening"].slider.disabled
     c["scheduler.cycle_momentum"].value = False  # torch leaves momentum alone then
     assert not c["optimizer.momentum"].slider.disabled and c["optimizer.lr"].slider.disabled
     c["scheduler"].value = "StepLR"
-    assert not c["optimizer.lr"].slider.disabled and "torch default: 0.001" in c["optimizer.lr"].tooltip
+    assert not c["optimizer.lr"].slider.disabled and "torch default: 0.001" in c["optimizer.lr"].hover
 
 
 def test_every_control_says_on_hover_what_it_is(explorers) -> None:
     explorer = explorers("AdamW", "CosineAnnealingLR")
     for name, control in explorer.controls.items():
         if isinstance(control, HyperParamControl):
-            assert control.tooltip.startswith(f"{control.hp.name} ("), name
-    assert "'= steps'" in explorer.controls["scheduler.T_max"].tooltip
+            assert control.hover.startswith(f"{control.hp.name} ("), name
+    assert "'= steps'" in explorer.controls["scheduler.T_max"].hover
 
 
 def test_pins_say_what_differs_and_never_squash_the_live_curve(explorers) -> None:
@@ -596,3 +596,22 @@ def test_the_panel_shows_the_schedulers_own_state_plateaus_included(explorers) -
         shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
         assert f"\n  {name:<16} {shown}\n" in explorer.panel, name
     assert "optimizer " not in explorer.panel.split("scheduler:")[1], "no objects, only state"
+
+
+def test_downloads_offer_the_figure_the_numbers_and_the_code_of_the_schedule_on_screen(explorers) -> None:
+    import base64
+    import re
+
+    explorer = explorers("SGD", "StepLR", steps=30, scheduler_kwargs={"step_size": 10})
+    files = explorer.downloads.offer()
+    assert list(files) == ["lr_SGD_StepLR.png", "lr_SGD_StepLR.csv", "lr_SGD_StepLR.py"]
+    links = dict(re.findall(r"download='([^']+)' href='data:[^;]+;base64,([^']+)'", explorer.downloads.links.value))
+    data = {name: base64.b64decode(encoded) for name, encoded in links.items()}
+    assert data["lr_SGD_StepLR.png"][:8] == b"\x89PNG\r\n\x1a\n"
+    rows = data["lr_SGD_StepLR.csv"].decode().splitlines()
+    np.testing.assert_array_equal([float(row.split(",")[1]) for row in rows[1:]], explorer.trace.lr[:, 0])
+    namespace: dict = {}
+    exec(compile(data["lr_SGD_StepLR.py"].decode(), "download", "exec"), namespace)  # our own export
+    np.testing.assert_array_equal(np.array(namespace["lrs"]).reshape(explorer.trace.lr.shape), explorer.trace.lr)
+    explorer.controls["optimizer.lr"].value = 0.1
+    assert explorer.downloads.links.value == "", "links of a schedule no longer on screen are taken away"

@@ -142,8 +142,8 @@ class Trace:
         """The number of optimizer steps simulated."""
         return self.lr.shape[0] - 1
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write one row per step: the LR (and momentum) of each group, and the metric."""
+    def csv(self) -> str:
+        """One row per step: the LR (and momentum) of each group, and the metric."""
         columns = [np.arange(self.steps + 1, dtype=np.float64)]
         header = ["step"]
         for g, name in enumerate(self.group_names):
@@ -157,15 +157,17 @@ class Trace:
             columns.append(np.concatenate([[np.nan], self.metric]))  # the metric of step t is fed after step t
             header.append("metric")
         table = np.column_stack(columns)
+        rows = [",".join(header)]
+        for row in table:
+            rows.append(
+                ",".join("" if np.isnan(v) else (str(int(v)) if i == 0 else repr(float(v))) for i, v in enumerate(row))
+            )
+        return "\n".join(rows) + "\n"
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`csv` to ``path``."""
         with open(path, "w", encoding="utf-8") as out:
-            out.write(",".join(header) + "\n")
-            for row in table:
-                out.write(
-                    ",".join(
-                        "" if np.isnan(v) else (str(int(v)) if i == 0 else repr(float(v))) for i, v in enumerate(row)
-                    )
-                    + "\n"
-                )
+            out.write(self.csv())
 
 
 @dataclass

@@ -8,6 +8,7 @@ refuse — so the Explorer can say what is wrong while the control stays as type
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 from typing import Any
@@ -184,11 +185,8 @@ class HyperParamControl(widgets.HBox):
         self._pair: list[widgets.FloatSlider] = []
         start = hp.default if value is None and not hp.optional else value
         inner = self._build(start)
-        title = widgets.HTML(
-            f"<code>{label or hp.name}</code>",
-            layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
-            tooltip=_describe(hp),
-        )
+        self._label = label or hp.name
+        self._title = title = widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
         if follow_label is not None:
             self.checkbox = widgets.Checkbox(
                 value=bool(follows),
@@ -202,8 +200,9 @@ class HyperParamControl(widgets.HBox):
             inner.append(self.checkbox)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
         self.add_class("lr-widgets-control")
-        # on the row itself: a description widget's tooltip goes to its label, hidden when it has none
-        self.tooltip = self.help = _describe(hp)
+        #: What the control is: type, torch's default, what torch documents.
+        self.help = _describe(hp)
+        self._hover(self.help)
         self.set_trait("value", start)
         self.set_trait("follows", follows)
         self._show()
@@ -273,7 +272,20 @@ class HyperParamControl(widgets.HBox):
         """
         for part in self._parts:
             part.disabled = bool(why) and entirely
-        self.tooltip = f"{why}. {self.help}" if why else self.help
+        self._hover(f"{why}. {self.help}" if why else self.help)
+
+    def _hover(self, text: str) -> None:
+        """Show ``text`` on hover: on the label (a title attribute) and on the parts that take a tooltip.
+
+        Not ``tooltip`` on the row: a Box has no description, and ipywidgets 8.1's view of a Box with
+        a tooltip fails to render; a slider or an HTML label puts its tooltip on a hidden label.
+        """
+        #: The text a hover over the control shows.
+        self.hover = text
+        self._title.value = f"<code title='{html.escape(text, quote=True)}'>{html.escape(self._label)}</code>"
+        for part in self._parts:
+            if isinstance(part, (widgets.Text, widgets.Dropdown, widgets.Checkbox)) and not part.description:
+                part.tooltip = text
 
     def set_steps(self, steps: int) -> None:
         """Widen a run-length slider to the number of steps."""
