@@ -40,7 +40,7 @@ from .view.abbreviations import sort_abbreviations
 from .view.composer import composer_for
 from .view.controls import widget_for
 from .view.downloads import Downloads
-from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm, section
+from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
 from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
 from .view.pins import PinsBar
@@ -124,15 +124,16 @@ class Explorer(LiveSchedule):
         )
         guard = self._guard
 
-        narrow = widgets.Layout(width="260px")
+        # the label as wide as its word, so that "CosineAnnealingWarmRestarts" is read whole at 1280 px
+        look = dict(layout=widgets.Layout(width="240px"), style={"description_width": "initial"})
         self.optimizer_choice = widgets.Dropdown(
-            options=list(optimizer_specs()), value=optimizer, description="optimizer", layout=narrow
+            options=list(optimizer_specs()), value=optimizer, description="optimizer", **look
         )
         self.scheduler_choice = widgets.Dropdown(
             options=[("(none: constant LR)", None), *((name, name) for name in scheduler_specs())],
             value=scheduler,
             description="scheduler",
-            layout=narrow,
+            **look,
         )
         self.steps_control = widget_for(STEPS, steps)
         #: What the user set for the optimizer's, the scheduler's and the param groups' arguments.
@@ -162,41 +163,53 @@ class Explorer(LiveSchedule):
 
     # -- layout ---------------------------------------------------------------------------
     def _layout(self) -> None:
+        """The bar (optimizer, scheduler, steps), the status, the figure with the panel beside it, the
+        arguments in tabs under them (a compact grid that scrolls inside itself), then pins, downloads, code.
+
+        Sized for JupyterLab at 1280x800 with the file browser open: the figure and the panel are on
+        screen together, and the first rows of arguments with them.
+        """
         guard = self._guard
-        advanced = widgets.Accordion(
-            children=[widgets.VBox([self.optimizer_form.advanced, self.scheduler_form.advanced])],
-            titles=("advanced: foreach, fused, last_epoch ...",),
-            selected_index=None,
-        )
-        left = widgets.VBox(
-            [
-                section("Optimizer"),
-                self.optimizer_form,
-                section("Scheduler"),
-                self.scheduler_form,
-                section("Param groups of the toy model"),
-                self.groups_form,
-                advanced,
+        compact = dict(display="grid", grid_template_columns="repeat(auto-fill, minmax(390px, 1fr))")
+        for form in (self.optimizer_form, self.scheduler_form, self.optimizer_form.advanced):
+            form.layout = widgets.Layout(**compact)
+        self.scheduler_form.advanced.layout = widgets.Layout(**compact)
+        page = dict(max_height="236px", overflow="auto", padding="4px 0")
+        self.arguments = widgets.Tab(
+            children=[
+                widgets.VBox([self.optimizer_form], layout=widgets.Layout(**page)),
+                widgets.VBox([self.scheduler_form], layout=widgets.Layout(**page)),
+                widgets.VBox([self.groups_form], layout=widgets.Layout(**page)),
+                widgets.VBox(
+                    [self.optimizer_form.advanced, self.scheduler_form.advanced], layout=widgets.Layout(**page)
+                ),
             ],
-            layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
+            titles=("optimizer", "scheduler", "param groups", "advanced"),
+            selected_index=0,
         )
         #: Links the browser saves: the figure (PNG), the numbers (CSV) and the code, made when asked for.
         self.downloads = Downloads(self._files, guard)
-        center = widgets.VBox(
-            layout=widgets.Layout(align_self="flex-start"),
-            children=[
-                self.schedule,
-                PinsBar(self, guard),
-                self.downloads,
-                self.inspector.panel,
-            ],
+        panel = self.inspector.panel
+        panel.layout.width, panel.layout.min_width = "auto", "280px"
+        panel.layout.flex, panel.layout.margin = "1 1 300px", "0 0 0 8px"
+        view = widgets.HBox(
+            [self.schedule, panel], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")
         )
         code = widgets.Accordion(
             children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
         )
-        header = widgets.HBox([self.optimizer_choice, self.scheduler_choice, self.steps_control])
-        body = widgets.HBox([left, center], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
-        self.children = [header, self._status_line.widget, body, code]
+        header = widgets.HBox(
+            [self.optimizer_choice, self.scheduler_choice, self.steps_control],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        self.children = [
+            header,
+            self._status_line.widget,
+            view,
+            self.arguments,
+            widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap")),
+            code,
+        ]
 
     @property
     def controls(self) -> Mapping[str, widgets.Widget]:
@@ -206,12 +219,14 @@ class Explorer(LiveSchedule):
 
     # -- the user's hand: controls write, the work is paced --------------------------------
     def _optimizer_chosen(self, name: str) -> None:
+        self.arguments.selected_index = 0  # the new class's arguments, in view
         self.optimizer_form.show(name)
         self.groups_form.show_optimizer(name)
         self.groups_form.propose(self._group_defaults())
         self.pacer.request("update")
 
     def _scheduler_chosen(self, name: str | None) -> None:
+        self.arguments.selected_index = 1
         self.scheduler_form.show(name)
         self.pacer.request("update")
 

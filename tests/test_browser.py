@@ -275,7 +275,9 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     page.wait_for_function("document.querySelector('.jp-OutputArea pre').innerText.includes('StepLR')")
     assert page.inner_text(".jp-OutputArea pre") != panel_before
     shoot(page, "main-3-steplr")
+    assert control(page, "step_size").is_visible(), "a new scheduler shows its own arguments"
 
+    page.locator(".lr-widgets-explorer .lm-TabBar-tab:has-text('optimizer')").first.click()
     before = canvas_image(page)
     text = control(page, "lr").locator("input[type=text]")
     text.fill("-1")
@@ -299,6 +301,23 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     wait_for_new_image(page, before)
     shoot(page, "main-5-cell-run-again")
     assert_no_widget_errors(page)
+
+    # a laptop: 1280x800 with the file browser open -- the figure and the panel on screen together
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(500)
+    explorer = page.locator(".lr-widgets-explorer").first
+    explorer.locator(".jupyter-matplotlib-canvas-div").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    figure = explorer.locator(".jupyter-matplotlib-canvas-div").first.bounding_box()
+    panel = explorer.locator(".lr-widgets-panel").first.bounding_box()
+    assert figure and panel and panel["x"] >= figure["x"] + figure["width"] - 1, "the panel beside the figure"
+    for box in (figure, panel):
+        assert 0 <= box["y"] and box["y"] + min(box["height"], 200) <= 800 and box["x"] + box["width"] <= 1280
+    wide = page.evaluate("() => { const n = document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook');"
+                         " return n.scrollWidth - n.clientWidth; }")  # fmt: skip
+    assert wide <= 0, "no horizontal scrollbar"
+    page.screenshot(path=str(ARTIFACTS / "main-7-1280x800.png"))
+    page.set_viewport_size({"width": 1500, "height": 1400})
 
     # "downloads": links the browser itself saves (no file on the server)
     page.locator(".lr-widgets-explorer button:has-text('downloads')").first.click()

@@ -129,7 +129,11 @@ class Composer(widgets.VBox):
             tooltip="a LinearLR warmup into the chosen scheduler",
         )
         preset.on_click(lambda _: self.warmup_then(self._new_child.value))
-        super().__init__([self._rows_box, widgets.HBox([self._new_child, add, preset])])
+        # a whole row of a form laid out as a grid
+        super().__init__(
+            [self._rows_box, widgets.HBox([self._new_child, add, preset])],
+            layout=widgets.Layout(grid_column="1 / -1"),
+        )
         self.steps = steps
         self._proposal = proposal
         self.follows = True if proposal is not None else None

@@ -113,5 +113,5 @@ class Panel(widgets.HTML):
     def _pre(self, text: str) -> str:
         return (
             f"<pre style='font-family: monospace; font-size: {self.font_px}px; line-height: 1.35; margin: 0;"
-            " white-space: pre-wrap'>" + html.escape(text) + "</pre>"
+            " white-space: pre-wrap; word-break: normal; overflow-wrap: break-word'>" + html.escape(text) + "</pre>"
         )

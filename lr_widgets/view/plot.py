@@ -32,7 +32,7 @@ _METRIC_COLOR = "0.45"
 class PlotStyle:
     """Sizes and colours of the figure: the notebook default, or large and high-contrast for a projector."""
 
-    figsize: tuple[float, float] = (6.4, 4.0)
+    figsize: tuple[float, float] = (5.0, 3.3)
     font: float = 10.0
     line: float = 2.0
     thin: float = 1.2

@@ -70,7 +70,7 @@ class ScheduleView(widgets.VBox):
             max=1,
             description="step",
             continuous_update=True,
-            layout=widgets.Layout(width="460px"),
+            layout=widgets.Layout(width="100%", max_width="460px"),
         )
         widgets.link((self.slider, "value"), (self, "step"))
         #: The values at the cursor's step, as text.
@@ -97,7 +97,8 @@ class ScheduleView(widgets.VBox):
                 self.steps_per_epoch,
                 self.stepping_hint,
             ],
-            layout=widgets.Layout(align_self="flex-start"),
+            # as wide as the figure: a long hint wraps instead of pushing the panel beside it away
+            layout=widgets.Layout(align_self="flex-start", width=f"{round(plot.figure.bbox.width) + 40}px"),
         )
         self.trace: Trace | None = None
         plot.figure.canvas.mpl_connect("button_press_event", guard(self._clicked))
