@@ -170,10 +170,14 @@ class Explorer(LiveSchedule):
         screen together, and the first rows of arguments with them.
         """
         guard = self._guard
-        compact = dict(display="grid", grid_template_columns="repeat(auto-fill, minmax(390px, 1fr))")
-        for form in (self.optimizer_form, self.scheduler_form, self.optimizer_form.advanced):
-            form.layout = widgets.Layout(**compact)
-        self.scheduler_form.advanced.layout = widgets.Layout(**compact)
+        for form in (
+            self.optimizer_form,
+            self.scheduler_form,
+            self.optimizer_form.advanced,
+            self.scheduler_form.advanced,
+        ):
+            # set on the layout it has: a new Layout would leave the old one behind with an open comm
+            form.layout.display, form.layout.grid_template_columns = "grid", "repeat(auto-fill, minmax(390px, 1fr))"
         page = dict(max_height="236px", overflow="auto", padding="4px 0")
         self.arguments = widgets.Tab(
             children=[
@@ -183,8 +187,9 @@ class Explorer(LiveSchedule):
                 widgets.VBox(
                     [self.optimizer_form.advanced, self.scheduler_form.advanced], layout=widgets.Layout(**page)
                 ),
+                widgets.VBox([self.schedule.options], layout=widgets.Layout(**page)),
             ],
-            titles=("optimizer", "scheduler", "param groups", "advanced"),
+            titles=("optimizer", "scheduler", "param groups", "advanced", "view"),
             selected_index=0,
         )
         #: Links the browser saves: the figure (PNG), the numbers (CSV) and the code, made when asked for.

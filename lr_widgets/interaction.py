@@ -104,7 +104,7 @@ class Interact(LiveSchedule):
             ],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        view = widgets.VBox([self.schedule, PinsBar(self, guard), self.inspector.panel])
+        view = widgets.VBox([self.schedule, self.schedule.options, PinsBar(self, guard), self.inspector.panel])
         code = widgets.Accordion(
             children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
         )

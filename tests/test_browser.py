@@ -316,6 +316,11 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     wide = page.evaluate("() => { const n = document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook');"
                          " return n.scrollWidth - n.clientWidth; }")  # fmt: skip
     assert wide <= 0, "no horizontal scrollbar"
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    lr_row, figure = control(page, "lr").bounding_box(), explorer.locator(".jupyter-matplotlib-canvas-div").first
+    assert lr_row and lr_row["y"] + lr_row["height"] <= 800 - 24, "the first arguments on screen with the figure"
+    assert figure.bounding_box()["y"] >= 0
     page.screenshot(path=str(ARTIFACTS / "main-7-1280x800.png"))
     page.set_viewport_size({"width": 1500, "height": 1400})
 

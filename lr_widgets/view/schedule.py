@@ -29,7 +29,8 @@ _STEPS_PER_EPOCH = HyperParam("steps_per_epoch", 1, "int", bounds=(1, 500))
 
 
 class ScheduleView(widgets.VBox):
-    """Heading, figure (or still picture), step slider, readout, x-axis and log-y toggles, stepping hint.
+    """Heading, figure (or still picture), step slider, readout, stepping hint; the x-axis, log-y and
+    steps_per_epoch toggles in :attr:`options`, placed by the owner.
 
     Parameters
     ----------
@@ -93,13 +94,13 @@ class ScheduleView(widgets.VBox):
                 self.figure_view.widget,
                 self.slider,
                 self.readout,
-                widgets.HBox([self.x_axis, self.log_y]),
-                self.steps_per_epoch,
                 self.stepping_hint,
             ],
             # as wide as the figure: a long hint wraps instead of pushing the panel beside it away
             layout=widgets.Layout(align_self="flex-start", width=f"{round(plot.figure.bbox.width) + 40}px"),
         )
+        #: The view-only toggles (x axis, log y, steps_per_epoch), for the owner to place.
+        self.options = widgets.VBox([widgets.HBox([self.x_axis, self.log_y]), self.steps_per_epoch])
         self.trace: Trace | None = None
         plot.figure.canvas.mpl_connect("button_press_event", guard(self._clicked))
         self.observe(guard(lambda change: self._cursor(change["new"])), "step")
@@ -176,4 +177,4 @@ def stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
         how = f"{scheduler} is usually stepped once per epoch; here it is stepped after every optimizer step."
     if steps_per_epoch > 1:
         how += f" With {steps_per_epoch} steps per epoch, one epoch is {steps_per_epoch} steps on the x axis."
-    return f"<small style='color:#555'>{html.escape(how)}</small>"
+    return f"<div style='color: #555; font-size: 12px; line-height: 1.3'>{html.escape(how)}</div>"
