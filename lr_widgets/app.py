@@ -60,7 +60,8 @@ class Explorer(LiveSchedule):
     ``step`` the inspected step (setting it moves the cursor), ``pins`` the schedules kept on screen.
 
     Its parts are public: ``optimizer_form``, ``scheduler_form`` and ``groups_form`` (what the user
-    set), ``schedule`` (the figure and its toggles), ``inspector`` (the panel), ``pacer``; ``controls``
+    set; shown in the ``arguments`` tabs), ``schedule`` (the figure, its step slider and toggles),
+    ``inspector`` (the panel), ``downloads``, ``pacer``; ``controls``
     names every control (``"optimizer.lr"``, ``"scheduler.T_max"``, ``"group.head.lr"``, ``"step"`` ...).
 
     Parameters
