@@ -201,7 +201,7 @@ class HyperParamControl(widgets.HBox):
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
         self.add_class("lr-widgets-control")
         #: What the control is: type, torch's default, what torch documents.
-        self.help = _describe(hp)
+        self.help = _describe(hp, follow_label)
         self._hover(self.help)
         self.set_trait("value", start)
         self.set_trait("follows", follows)
@@ -387,14 +387,14 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
-def _describe(hp: HyperParam) -> str:
+def _describe(hp: HyperParam, follow_label: str | None = None) -> str:
     parts = [f"{hp.name} ({hp.kind})"]
     if hp.torch_default is not MISSING:
         parts.append(f"torch default: {text_of(hp.torch_default)}")
     if hp.valid is not None:
         parts.append(f"torch documents: {hp.valid.describe()}")
-    if hp.run_length is not None:
-        parts.append("a run length: '= steps' makes it follow the number of steps")
+    if follow_label is not None:  # only a control with the checkbox can say so (not a composer child's)
+        parts.append(f"a run length: '{follow_label}' makes it follow the number of steps")
     return "; ".join(parts)
 
 
