@@ -226,15 +226,17 @@ class Explorer(LiveSchedule):
     # -- the user's hand: controls write, the work is paced --------------------------------
     def _optimizer_chosen(self, name: str) -> None:
         self.arguments.selected_index = 0  # the new class's arguments, in view
-        self.optimizer_form.show(name)
-        self.groups_form.show_optimizer(name)
-        self.groups_form.propose(self._group_defaults())
-        self.pacer.request("update")
+        with self.pacer.batch():  # both forms rebuilt before the question is asked
+            self.optimizer_form.show(name)
+            self.groups_form.show_optimizer(name)
+            self.groups_form.propose(self._group_defaults())
+            self.pacer.request("update")
 
     def _scheduler_chosen(self, name: str | None) -> None:
         self.arguments.selected_index = 1
-        self.scheduler_form.show(name)
-        self.pacer.request("update")
+        with self.pacer.batch():
+            self.scheduler_form.show(name)
+            self.pacer.request("update")
 
     def _steps_set(self, steps: Any) -> None:
         if whole_steps(steps):

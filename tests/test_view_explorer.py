@@ -615,3 +615,14 @@ def test_downloads_offer_the_figure_the_numbers_and_the_code_of_the_schedule_on_
     np.testing.assert_array_equal(np.array(namespace["lrs"]).reshape(explorer.trace.lr.shape), explorer.trace.lr)
     explorer.controls["optimizer.lr"].value = 0.1
     assert explorer.downloads.links.value == "", "links of a schedule no longer on screen are taken away"
+
+
+def test_a_new_optimizer_is_one_question_never_a_half_made_one(explorers) -> None:
+    explorer = explorers("SGD", "StepLR", param_groups=[{}, {"weight_decay": 0.1}])
+    explorer.controls["optimizer.momentum"].value = 0.9
+    statuses: list[str] = []
+    explorer.observe(lambda change: statuses.append(change["new"]), names="status")
+    runs = explorer.pacer.runs
+    explorer.controls["optimizer"].value = "Rprop"  # takes neither momentum nor weight_decay
+    assert explorer.pacer.runs == runs + 1 and explorer.trace.optimizer == "Rprop"
+    assert not any("has no argument" in status for status in statuses), statuses

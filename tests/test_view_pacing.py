@@ -20,6 +20,16 @@ def test_without_an_event_loop_the_work_runs_at_once() -> None:
     assert seen == [{"update"}, {"inspect"}] and pacer.runs == 2
 
 
+def test_requests_inside_a_batch_run_once_when_it_ends() -> None:
+    seen: list[set[str]] = []
+    pacer = Pacer(seen.append)
+    with pacer.batch():
+        pacer.request("update")
+        pacer.request("inspect")
+        assert seen == [], "nothing runs while the batch is open"
+    assert seen == [{"update", "inspect"}] and pacer.runs == 1
+
+
 def test_a_burst_inside_the_event_loop_is_one_run() -> None:
     async def main() -> list[set[str]]:
         seen: list[set[str]] = []

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 __all__ = ["Pacer", "running_loop", "from_front_end", "pacing"]
 
@@ -93,6 +94,24 @@ class Pacer:
     def request(self, reason: str) -> None:
         """Note that ``reason`` needs work; run it now, or when the event loop is next free."""
         self._pending.add(reason)
+        self._go()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Requests made inside run once, when it ends: one change that moves several controls
+        (a new optimizer rebuilds its form and the groups form) is one question, never a half-made one."""
+        if self._working:
+            yield
+            return
+        self._working = True
+        try:
+            yield
+        finally:
+            self._working = False
+        if self._pending:
+            self._go()
+
+    def _go(self) -> None:
         loop = self.defer()
         if loop is None:
             self.flush()
