@@ -269,11 +269,11 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     wait_for_new_image(page, before)
     shoot(page, "main-2-lr-moved")
 
-    before, panel_before = canvas_image(page), page.inner_text(".jp-OutputArea pre")
+    before, panel_before = canvas_image(page), page.inner_text(".lr-widgets-panel")
     page.locator(".jp-OutputArea .widget-dropdown select").nth(1).select_option("StepLR")
     wait_for_new_image(page, before)
-    page.wait_for_function("document.querySelector('.jp-OutputArea pre').innerText.includes('StepLR')")
-    assert page.inner_text(".jp-OutputArea pre") != panel_before
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('StepLR')")
+    assert page.inner_text(".lr-widgets-panel") != panel_before
     shoot(page, "main-3-steplr")
     assert control(page, "step_size").is_visible(), "a new scheduler shows its own arguments"
 

@@ -626,3 +626,33 @@ def test_a_new_optimizer_is_one_question_never_a_half_made_one(explorers) -> Non
     explorer.controls["optimizer"].value = "Rprop"  # takes neither momentum nor weight_decay
     assert explorer.pacer.runs == runs + 1 and explorer.trace.optimizer == "Rprop"
     assert not any("has no argument" in status for status in statuses), statuses
+
+
+def test_the_panel_is_tables_with_what_changed_since_the_previous_step_highlighted(explorers) -> None:
+    from lr_widgets import replay
+
+    explorer = explorers("Adam", "StepLR", steps=30, scheduler_kwargs={"step_size": 10, "gamma": 0.5})
+    panel = explorer.inspector.panel
+    explorer.step = 9
+    explorer.step = 10
+    before, after = replay(explorer.trace, 9), replay(explorer.trace, 10)  # torch's own objects
+    lr_changed = before.optimizer.param_groups[0]["lr"] != after.optimizer.param_groups[0]["lr"]
+    assert lr_changed, "StepLR cuts the LR at step 10"
+    group, scheduler = "optimizer.param_groups[0]  (all)", "scheduler: StepLR"
+    assert (group, "lr", "") in panel.changed and (scheduler, "last_epoch", "") in panel.changed
+    assert (scheduler, "get_last_lr()", "") in panel.changed
+    assert ("optimizer.state", "input.weight", "step") in panel.changed
+    # unchanged: shapes of the running averages, the group's other keys, the scheduler's arguments
+    assert ("optimizer.state", "input.weight", "exp_avg") not in panel.changed
+    assert (group, "betas", "") not in panel.changed and (scheduler, "step_size", "") not in panel.changed
+    assert panel.value.count("<table") == 3  # one group, the state, the scheduler
+    assert panel.value.count("lr-widgets-changed") == len(panel.changed)
+    assert "changed since step 9" in panel.value
+    assert ">exp_avg_sq</th>" in panel.value, "the state is a table: a column per entry"
+    # a new run (another lr) starts afresh: nothing to compare with
+    explorer.controls["optimizer.lr"].value = 0.01
+    assert panel.changed == set() and "changed since" not in panel.value
+    # the first step makes the optimizer's state appear: that is a change too
+    explorer.step = 0
+    explorer.step = 1
+    assert ("optimizer.state", "head.bias", "exp_avg") in panel.changed

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.simulate import Replay, Replayer, Trace
 from .pacing import Pacer, running_loop
-from .panel import Panel, panel_text
+from .panel import Panel, panel_content
 
 __all__ = ["StepInspector", "PANEL_CHUNK"]
 
@@ -51,6 +51,7 @@ class StepInspector:
         self._replayer_for = replayer_for
         self._replayer: Any = None
         self._target: int | None = None
+        self._shown: Trace | None = None
 
     @property
     def training(self) -> bool:
@@ -98,7 +99,10 @@ class StepInspector:
 
     def _show(self, at: Replay) -> None:
         trace = self._replayer.trace if self._replayer is not None else None
-        self.panel.show(panel_text(at, trace.group_names if trace is not None else at.group_names))
+        content = panel_content(at, trace.group_names if trace is not None else at.group_names)
+        # highlight what changed since the previous step of the same run; a new run starts afresh
+        self.panel.show(content, compare=trace is not None and trace is self._shown)
+        self._shown = trace
 
     def settle(self) -> None:
         """Finish a replay in progress now (before an export, a pin, or reading the panel from code)."""
