@@ -45,6 +45,7 @@ from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
 from .view.pins import PinsBar
 from .view.plot import PROJECTOR, Pin
+from .view.projector import LARGE, ROOT, TEXT_PX, style_sheet
 
 __all__ = ["Explorer", "explore", "DEFAULT"]
 
@@ -119,7 +120,7 @@ class Explorer(LiveSchedule):
         self._frame(
             style=PROJECTOR if projector else None,
             steps_per_epoch=steps_per_epoch,
-            panel=Panel(font_px=17, width="800px") if projector else Panel(),
+            panel=Panel(font_px=TEXT_PX) if projector else Panel(),
             replayer_for=self._replayer,
             on_view=lambda: self.pacer.request("redraw"),
         )
@@ -136,7 +137,7 @@ class Explorer(LiveSchedule):
             description="scheduler",
             **look,
         )
-        self.steps_control = widget_for(STEPS, steps)
+        self.steps_control = widget_for(STEPS, steps, label_width="52px")  # on the bar: beside the choices
         #: What the user set for the optimizer's, the scheduler's and the param groups' arguments.
         self.optimizer_form = HyperParamForm(
             "optimizer", optimizer, optimizer_kwargs, steps=steps, abbreviations=asked["optimizer"]
@@ -208,14 +209,15 @@ class Explorer(LiveSchedule):
             [self.optimizer_choice, self.scheduler_choice, self.steps_control],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
-        self.children = [
-            header,
-            self._status_line.widget,
-            view,
-            self.arguments,
-            widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap")),
-            code,
-        ]
+        bar = widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap"))
+        self.children = [header, self._status_line.widget, view, self.arguments, bar, code]
+        if self.projector:
+            # large type for the back row: the controls scaled by a style sheet, the panel as tall as the figure
+            panel.layout.max_height = f"{round(self.plot.figure.bbox.height) + 30}px"
+            for part in (header, self._status_line.widget, self.schedule.slider, self.arguments, bar, code):
+                part.add_class(LARGE)
+            self.add_class(ROOT)
+            self.children = [style_sheet(), *self.children]
 
     @property
     def controls(self) -> Mapping[str, widgets.Widget]:

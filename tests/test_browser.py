@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -113,13 +114,13 @@ def _explorer_notebook(path: Path, steps: int) -> None:
 
 
 @contextmanager
-def _server(command: list[str], home: Path, ready: str) -> Iterator[None]:
+def _server(command: list[str], home: Path, ready: str) -> Iterator[subprocess.Popen]:
     """Run a server of our own until the block ends; ``ready`` is a URL that answers once it is up."""
     with (home / "server.log").open("w") as log:
         server = subprocess.Popen(command, env=_quiet_settings(home), stdout=log, stderr=subprocess.STDOUT, cwd=home)
         try:
             _wait_for(ready)
-            yield
+            yield server
         finally:
             server.terminate()
             try:
@@ -219,6 +220,27 @@ def open_and_run(page, lab: str, notebook: str) -> None:
     page.wait_for_timeout(1500)  # the last draws
 
 
+def assert_figure_panel_and_arguments_in_view(page, width: int, height: int) -> None:
+    """The Explorer scrolled to its top: the bar, figure and panel side by side, the first argument row
+    on screen with them, no horizontal scrollbar, and the bar on one line."""
+    explorer = page.locator(".lr-widgets-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    figure = explorer.locator(".jupyter-matplotlib-canvas-div").first.bounding_box()
+    panel = explorer.locator(".lr-widgets-panel").first.bounding_box()
+    assert figure and panel and panel["x"] >= figure["x"] + figure["width"] - 1, "the panel beside the figure"
+    for box in (figure, panel):
+        assert 0 <= box["y"] and box["y"] + min(box["height"], 200) <= height and box["x"] + box["width"] <= width
+    wide = page.evaluate("() => { const n = document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook');"
+                         " return n.scrollWidth - n.clientWidth; }")  # fmt: skip
+    assert wide <= 0, "no horizontal scrollbar"
+    lr_row = control(page, "lr").bounding_box()
+    assert lr_row and lr_row["y"] + lr_row["height"] <= height - 24, "the first arguments on screen with the figure"
+    optimizer, steps = explorer.locator("select").first.bounding_box(), control(page, "steps").bounding_box()
+    middle = [box["y"] + box["height"] / 2 for box in (optimizer, steps)]
+    assert abs(middle[0] - middle[1]) < 12, "optimizer, scheduler and steps on one line"
+
+
 def canvas_image(page, index: int = 0) -> str:
     return page.evaluate(
         "i => document.querySelectorAll('.jupyter-matplotlib-canvas-div')[i].querySelector('canvas').toDataURL()",
@@ -302,26 +324,13 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     shoot(page, "main-5-cell-run-again")
     assert_no_widget_errors(page)
 
-    # a laptop: 1280x800 with the file browser open -- the figure and the panel on screen together
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.wait_for_timeout(500)
-    explorer = page.locator(".lr-widgets-explorer").first
-    explorer.locator(".jupyter-matplotlib-canvas-div").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    figure = explorer.locator(".jupyter-matplotlib-canvas-div").first.bounding_box()
-    panel = explorer.locator(".lr-widgets-panel").first.bounding_box()
-    assert figure and panel and panel["x"] >= figure["x"] + figure["width"] - 1, "the panel beside the figure"
-    for box in (figure, panel):
-        assert 0 <= box["y"] and box["y"] + min(box["height"], 200) <= 800 and box["x"] + box["width"] <= 1280
-    wide = page.evaluate("() => { const n = document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook');"
-                         " return n.scrollWidth - n.clientWidth; }")  # fmt: skip
-    assert wide <= 0, "no horizontal scrollbar"
-    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
-    lr_row, figure = control(page, "lr").bounding_box(), explorer.locator(".jupyter-matplotlib-canvas-div").first
-    assert lr_row and lr_row["y"] + lr_row["height"] <= 800 - 24, "the first arguments on screen with the figure"
-    assert figure.bounding_box()["y"] >= 0
-    page.screenshot(path=str(ARTIFACTS / "main-7-1280x800.png"))
+    # a laptop (1280x800) and a larger screen (1600x1000), the file browser open: the figure and the panel
+    # on screen together, the first arguments with them, nothing sideways
+    for width, height in ((1280, 800), (1600, 1000)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)
+        assert_figure_panel_and_arguments_in_view(page, width, height)
+        page.screenshot(path=str(ARTIFACTS / f"main-7-{width}x{height}.png"))
     page.set_viewport_size({"width": 1500, "height": 1400})
 
     # "downloads": links the browser itself saves (no file on the server)
@@ -432,14 +441,58 @@ def test_repaint_latency_explorer_vs_bare_figure(lab, page) -> None:
     assert settle < 8 * explorer, f"{settle:.0f} ms to settle after a burst: the updates queued up"
 
 
+@dataclass
+class Voila:
+    """Voilà serving the classroom notebook, started as the README says (from the top folder, with voila.json)."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def _children(self) -> dict[str, tuple[str, int]]:
+        """The server's kernels: id -> (pid, CPU time so far in clock ticks)."""
+        found = {}
+        for proc in Path("/proc").iterdir():
+            try:
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if int(stat[1]) == self.pid and b"ipykernel_launcher" in b" ".join(args):
+                for kernel in (Path(a.decode()).stem.removeprefix("kernel-") for a in args if a.endswith(b".json")):
+                    found[kernel] = (proc.name, int(stat[11]) + int(stat[12]))
+        return found
+
+    def kernels(self) -> set[str]:
+        """The ids of the kernels the server runs now (from its children's connection files)."""
+        return set(self._children())
+
+    def wait_for_warm_kernels(self, seconds: float = 180) -> None:
+        """Until Voilà's pool of preheated kernels is full and they have run the notebook (they are idle)."""
+        deadline = time.monotonic() + seconds
+        while "is filled with" not in self.log.read_text():
+            assert time.monotonic() < deadline, f"no warm kernels after {seconds} s: {self.log.read_text()[-2000:]}"
+            time.sleep(0.5)
+        before = self._children()
+        while True:
+            time.sleep(1.0)
+            now = self._children()
+            if now == before:
+                return
+            assert time.monotonic() < deadline, f"the warm kernels are still busy after {seconds} s"
+            before = now
+
+
 @pytest.fixture(scope="module")
-def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voila]:
     """Classroom mode: Voilà serving the classroom notebook as an app, without code cells."""
     try:
         import voila as _  # noqa: F401
     except ImportError:
         _requirement_missing("voila is not installed (pip install -e '.[classroom]')")
     home = tmp_path_factory.mktemp("voila")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    shutil.copy(ROOT / "voila.json", home / "voila.json")  # the README: run it from the top folder
     port = _free_port()
     command = [
         sys.executable,
@@ -448,28 +501,106 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
-        str(ROOT / "notebooks" / "classroom.ipynb"),
+        "notebooks/classroom.ipynb",
     ]
     url = f"http://127.0.0.1:{port}"
-    with _server(command, home, ready=f"{url}/voila/static/extension.js"):
-        yield url + "/"
+    with _server(command, home, ready=f"{url}/voila/static/extension.js") as server:
+        yield Voila(url + "/", server.pid, home / "server.log")
 
 
-def test_classroom_mode_renders_in_voila(voila, page) -> None:
-    page.goto(voila, timeout=120_000)
-    page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", state="attached", timeout=120_000)
-    page.wait_for_timeout(2000)
+def _visible_text_below_px(page, root: str, px: float) -> list[str]:
+    """The visible text in ``root`` drawn smaller than ``px`` (font size times CSS zoom), as "text: size"."""
+    return page.evaluate(
+        """([root, px]) => {
+            const small = [];
+            for (const el of document.querySelector(root).querySelectorAll('*')) {
+                const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                const field = el.matches('input[type=text], select, button');
+                if (!own && !field) continue;
+                const box = el.getBoundingClientRect();
+                if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+                const size = parseFloat(getComputedStyle(el).fontSize) * (el.currentCSSZoom || 1);
+                const text = (el.innerText || el.value || '').slice(0, 30);
+                if (size < px - 0.05) small.push(`${text}: ${size.toFixed(1)}`);
+            }
+            return small;
+        }""",
+        [root, px],
+    )
+
+
+def _visit(browser, voila: Voila) -> tuple[object, object, float, str]:
+    """A visitor opens the classroom page at 1280x800: its context, page, seconds to a drawn figure, kernel id."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    start = time.monotonic()
+    response = page.goto(voila.url, timeout=120_000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.jupyter-matplotlib-canvas-div canvas');"
+        " return c && c.width > 0 && c.toDataURL().length > 20000; }",
+        timeout=120_000,
+    )
+    seconds = time.monotonic() - start
+    assert response is not None and "application/vnd.jupyter.widget-view+json" in response.text(), (
+        "the page comes already run, from a warm kernel"
+    )
+    kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    return context, page, seconds, kernel
+
+
+def _until_gone(voila: Voila, kernel: str, seconds: float) -> float:
+    start = time.monotonic()
+    while kernel in voila.kernels():
+        assert time.monotonic() - start < seconds, f"kernel {kernel} still runs {seconds} s after its tab went"
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
+def test_classroom_mode_in_voila_is_warm_large_fits_a_projector_and_culls_closed_tabs(voila, browser) -> None:
+    voila.wait_for_warm_kernels()
+    context, page, first_paint, kernel = _visit(browser, voila)
+    page.wait_for_timeout(1500)
     body = page.inner_text("body")
     for error in WIDGET_ERRORS:
         assert error not in body
     assert "explore(projector=True)" not in body, "classroom mode shows no code"
     assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1
     width = page.evaluate("document.querySelector('.jupyter-matplotlib-canvas-div canvas').width")
-    assert width >= 780, "the projector figure is large"
+    assert width >= 700, "the projector figure is large"
+
+    # 1280x800: the figure and the panel on screen together, beside each other, no scrolling sideways
+    figure = page.locator(".lr-widgets-explorer .jupyter-matplotlib-canvas-div").first.bounding_box()
+    panel = page.locator(".lr-widgets-explorer .lr-widgets-panel").first.bounding_box()
+    assert figure and panel and panel["x"] >= figure["x"] + figure["width"] - 1, "the panel beside the figure"
+    for box in (figure, panel):
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800 and box["x"] + box["width"] <= 1280, box
+    wide = page.evaluate("() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+    assert wide <= 0, "no horizontal scrollbar"
+    # the back row: every control, label, hint and the panel at 18 px or more
+    small = _visible_text_below_px(page, ".lr-widgets-explorer", 18)
+    assert not small, f"text under 18 px: {small[:12]}"
+    page.screenshot(path=str(ARTIFACTS / "classroom-voila-1280x800.png"))
+
     before = canvas_image(page)
     page.locator(".widget-dropdown select").nth(1).select_option("OneCycleLR")
     wait_for_new_image(page, before)
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('OneCycleLR')")
+    assert not _visible_text_below_px(page, ".lr-widgets-explorer", 18), "the scheduler's arguments are large too"
+    page.locator(".lr-widgets-explorer").first.evaluate("e => e.scrollIntoView({block: 'end'})")
     shoot(page, "classroom-voila")
+
+    # a second visitor gets a warm kernel of their own
+    other_context, other_page, second_paint, other = _visit(browser, voila)
+    assert other != kernel and {kernel, other} <= voila.kernels()
+    # a tab closed: Voilà ends its kernel at once; a tab that vanishes without a word: culled when idle
+    page.close(run_before_unload=True)
+    closed = _until_gone(voila, kernel, 30)
+    other_context.close()  # no beforeunload: the browser went away
+    vanished = _until_gone(voila, other, 120)
+    measured = {"first_paint_s": [round(first_paint, 2), round(second_paint, 2)]}
+    measured |= {"closed_tab_kernel_gone_s": round(closed, 1), "vanished_tab_kernel_culled_s": round(vanished, 1)}
+    (ARTIFACTS / "classroom-voila.json").write_text(json.dumps(measured))
+    context.close()
 
 
 def test_interact_on_a_hugging_face_style_function_renders_redraws_and_pins(lab, page) -> None:

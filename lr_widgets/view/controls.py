@@ -174,6 +174,7 @@ class HyperParamControl(widgets.HBox):
         label: str | None = None,
         follows: bool | None = None,
         follow_label: str | None = None,
+        label_width: str = LABEL_WIDTH,
     ) -> None:
         self.hp = hp
         self._steps = steps
@@ -186,7 +187,7 @@ class HyperParamControl(widgets.HBox):
         start = hp.default if value is None and not hp.optional else value
         inner = self._build(start)
         self._label = label or hp.name
-        self._title = title = widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
+        self._title = title = widgets.HTML(layout=widgets.Layout(width=label_width, min_width=label_width))
         if follow_label is not None:
             self.checkbox = widgets.Checkbox(
                 value=bool(follows),
@@ -406,10 +407,14 @@ def widget_for(
     label: str | None = None,
     follows: bool | None = None,
     follow_label: str | None = None,
+    label_width: str = LABEL_WIDTH,
 ) -> HyperParamControl:
     """The control for ``hp``: a log or linear slider with a text box, a checkbox, a dropdown or a text box.
 
     ``follows`` makes it show ``control.proposed`` until a value is set by hand; ``follow_label``
-    (``"= steps"`` for a run length) adds a visible checkbox bound to ``control.follows``.
+    (``"= steps"`` for a run length) adds a visible checkbox bound to ``control.follows``; ``label_width``
+    is the room of the name (a CSS width; the forms line their names up at :data:`LABEL_WIDTH`).
     """
-    return HyperParamControl(hp, value, steps=steps, label=label, follows=follows, follow_label=follow_label)
+    return HyperParamControl(
+        hp, value, steps=steps, label=label, follows=follows, follow_label=follow_label, label_width=label_width
+    )

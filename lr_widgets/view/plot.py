@@ -52,7 +52,7 @@ PROJECTOR = PlotStyle(
     colors=("#0033a0", "#c03000", "#007a33"),
     momentum="#7a0070",
     metric="0.2",
-    text_px=17,
+    text_px=19,  # the readout and the hint one pixel less: 18 px, for the back row
 )
 
 

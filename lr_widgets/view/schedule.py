@@ -77,6 +77,7 @@ class ScheduleView(widgets.VBox):
         #: The values at the cursor's step, as text.
         self.readout = widgets.HTML()
         self._readout_style = f"font-family: monospace; font-size: {font - 1}px; white-space: pre"
+        self._hint_px = font - 1
         self.x_axis = widgets.ToggleButtons(
             options=["optimizer steps", "epochs"],
             value="epochs" if isinstance(steps_per_epoch, int) and steps_per_epoch > 1 else "optimizer steps",
@@ -138,7 +139,7 @@ class ScheduleView(widgets.VBox):
         )
         self._cursor(self.step)
         self.heading.value = f"<div style='{self._heading_style}'>{html.escape(self.plot.title)}</div>"
-        self.stepping_hint.value = stepping_hint(trace.scheduler, per_epoch)
+        self.stepping_hint.value = stepping_hint(trace.scheduler, per_epoch, self._hint_px)
 
     def redraw(self) -> None:
         """Show the trace on screen again with the view's toggles as they are now, and render it."""
@@ -165,7 +166,7 @@ class ScheduleView(widgets.VBox):
             self.step = self.plot.step_at(event.xdata)
 
 
-def stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
+def stepping_hint(scheduler: str | None, steps_per_epoch: int, px: int = 12) -> str:
     """How ``scheduler`` is stepped here (after every optimizer step) against how it is usually stepped."""
     if scheduler is None:
         return ""
@@ -177,4 +178,4 @@ def stepping_hint(scheduler: str | None, steps_per_epoch: int) -> str:
         how = f"{scheduler} is usually stepped once per epoch; here it is stepped after every optimizer step."
     if steps_per_epoch > 1:
         how += f" With {steps_per_epoch} steps per epoch, one epoch is {steps_per_epoch} steps on the x axis."
-    return f"<div style='color: #555; font-size: 12px; line-height: 1.3'>{html.escape(how)}</div>"
+    return f"<div style='color: #555; font-size: {px}px; line-height: 1.3'>{html.escape(how)}</div>"
