@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -35,11 +34,10 @@ from .core.errors import IncompatibleError, LrWidgetsError
 from .core.overrides import overwritten
 from .core.simulate import Replayer, Trace, simulate
 from .core.specs import optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
-from .core.toy import NamedGroups
+from .core.toy import NamedGroups, numbered_groups
 from .view.abbreviations import sort_abbreviations
 from .view.composer import composer_for
 from .view.controls import widget_for
-from .view.downloads import Downloads
 from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
 from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
@@ -133,7 +131,8 @@ class Explorer(LiveSchedule):
         )
         self.scheduler_choice = widgets.Dropdown(
             options=[("(none: constant LR)", None), *((name, name) for name in scheduler_specs())],
-            value=scheduler,
+            # the value None would read as "nothing chosen" and show a blank box: choose the first option
+            **({"index": 0} if scheduler is None else {"value": scheduler}),
             description="scheduler",
             **look,
         )
@@ -150,7 +149,9 @@ class Explorer(LiveSchedule):
             abbreviations=asked["scheduler"],
             composer=composer_for,
         )
-        self.groups_form = GroupsForm(optimizer, param_groups or [{}])
+        # your own optimizer's groups are its own: named by number, as many as it has
+        own_groups = numbered_groups(len(parameters)) if parameters else None
+        self.groups_form = GroupsForm(optimizer, param_groups or [{} for _ in own_groups or [0]], own_groups)
         self._layout()
 
         self.optimizer_choice.observe(guard(lambda change: self._optimizer_chosen(change["new"])), "value")
@@ -194,8 +195,6 @@ class Explorer(LiveSchedule):
             titles=("optimizer", "scheduler", "param groups", "advanced", "view"),
             selected_index=0,
         )
-        #: Links the browser saves: the figure (PNG), the numbers (CSV) and the code, made when asked for.
-        self.downloads = Downloads(self._files, guard)
         panel = self.inspector.panel
         panel.layout.width, panel.layout.min_width = "auto", "280px"
         panel.layout.flex, panel.layout.margin = "1 1 300px", "0 0 0 8px"
@@ -235,6 +234,8 @@ class Explorer(LiveSchedule):
             self.pacer.request("update")
 
     def _scheduler_chosen(self, name: str | None) -> None:
+        if name is None and self.scheduler_choice.index is None:
+            self.scheduler_choice.index = 0  # value None set from code: show "(none: constant LR)", not a blank
         self.arguments.selected_index = 1
         with self.pacer.batch():
             self.scheduler_form.show(name)
@@ -295,6 +296,8 @@ class Explorer(LiveSchedule):
             return
         self.set_trait("config", question)
         trace = simulate(question)
+        if self._parameters and len(self._parameters) == len(trace.group_names):
+            trace = dataclasses.replace(trace, group_names=numbered_groups(len(trace.group_names)))  # your groups
         self.schedule.per_epoch()  # what would stop the drawing stops the update before anything changes
         last_good, self._shown = self._shown, trace
         try:
@@ -314,7 +317,6 @@ class Explorer(LiveSchedule):
         if trace is None:
             return
         self._propose(trace)
-        self.downloads.clear()  # they held the schedule before this one
         if self.pins:
             self._show_pins(self.pins)  # their names say what differs from this trace
         self._show_code(python_code(trace))
@@ -370,14 +372,6 @@ class Explorer(LiveSchedule):
             return pin.label
         return ", ".join(differences(pin.trace.config, self.trace.config)) or "same as now"
 
-    def png(self) -> bytes:
-        """The figure as a PNG, titled (what "downloads" offers)."""
-        self.settle()
-        buffer = io.BytesIO()
-        with self.plot.titled():
-            self.figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
-        return buffer.getvalue()
-
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the figure as a PNG to ``path`` (on the machine the kernel runs on); said in the status line."""
         target = Path(path)
@@ -395,17 +389,9 @@ class Explorer(LiveSchedule):
         self._say(f"saved the schedule to {target.resolve()}")
         return target
 
-    def _files(self) -> dict[str, tuple[bytes, str]]:
-        """What "downloads" offers for the schedule on screen: the figure, the numbers, the code."""
-        self.settle()
-        if self.trace is None:
-            raise LrWidgetsError("there is no schedule to download yet")
-        stem = f"lr_{self.trace.optimizer}_{self.trace.scheduler or 'constant'}"
-        return {
-            f"{stem}.png": (self.png(), "image/png"),
-            f"{stem}.csv": (self.trace.csv().encode(), "text/csv"),
-            f"{stem}.py": (python_code(self.trace).encode(), "text/x-python"),
-        }
+    def _file_stem(self) -> str:
+        trace = self.trace
+        return f"lr_{trace.optimizer}_{trace.scheduler or 'constant'}" if trace is not None else "lr"
 
     def _controls_to_close(self) -> list[widgets.Widget]:
         return list(_Controls(self).values()) if "groups_form" in self.__dict__ else []

@@ -104,7 +104,8 @@ class Interact(LiveSchedule):
             ],
             layout=widgets.Layout(width="400px", min_width="400px", margin="0 12px 0 0"),
         )
-        view = widgets.VBox([self.schedule, self.schedule.options, PinsBar(self, guard), self.inspector.panel])
+        bar = widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap"))
+        view = widgets.VBox([self.schedule, self.schedule.options, bar, self.inspector.panel])
         code = widgets.Accordion(
             children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
         )
@@ -239,6 +240,9 @@ class Interact(LiveSchedule):
             "        scheduler.step()\n"
             '    lrs.append([group["lr"] for group in optimizer.param_groups])\n'
         )
+
+    def _file_stem(self) -> str:
+        return f"lr_{getattr(self.factory, '__name__', 'factory')}"
 
     def _controls_to_close(self) -> list[widgets.Widget]:
         return list(self.__dict__.get("_arguments_controls", {}).values())

@@ -345,6 +345,61 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     shoot(page, "main-6-downloads")
 
 
+def cut_short(page) -> list[str]:
+    """Buttons, labels and tab titles of the Explorer whose text does not fit (cut, or "…")."""
+    return page.evaluate(
+        """() => {
+            const cut = [];
+            const parts = '.jupyter-button, .widget-label, .widget-html-content, .lm-TabBar-tabLabel';
+            for (const el of document.querySelector('.lr-widgets-explorer').querySelectorAll(parts)) {
+                if (el.closest('.lr-widgets-panel, .widget-accordion')) continue;  // these scroll inside
+                if (!el.getBoundingClientRect().width || !el.offsetParent) continue;
+                if (el.scrollWidth > el.clientWidth + 1) cut.push(`${el.innerText.slice(0, 40)}`);
+            }
+            return cut;
+        }"""
+    )
+
+
+def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_and_run(page, lab, "lr_explorer.ipynb")
+    explorer = page.locator(".lr-widgets-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    assert cut_short(page) == []
+    canvas = explorer.locator(".jupyter-matplotlib-canvas-div canvas").first
+    canvas.hover()
+    page.wait_for_timeout(800)  # ipympl's toolbar fades in
+    explorer.locator(".jupyter-matplotlib-canvas-div").first.screenshot(path=str(ARTIFACTS / "laptop-hover.png"))
+    tab = lambda name: explorer.locator(f".lm-TabBar-tab:has-text('{name}')").first  # noqa: E731
+    # the composer: its order buttons, "add" and "warmup + main"
+    explorer.locator("select").nth(1).select_option("SequentialLR")
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('SequentialLR')")
+    explorer.locator(".jupyter-button:has-text('warmup + main')").first.wait_for()
+    assert cut_short(page) == [], "SequentialLR's composer"
+    page.screenshot(path=str(ARTIFACTS / "laptop-sequential.png"))
+    # three param groups: "hidden.weight_decay" and its slider
+    tab("param groups").click()
+    explorer.locator(".widget-toggle-button:has-text('input / hidden / head')").first.click()
+    control(page, "hidden.weight_decay").wait_for()
+    assert cut_short(page) == [], "three param groups"
+    name, slider = (control(page, "hidden.weight_decay").locator(sel).first for sel in ("code", ".noUi-target"))
+    assert name.bounding_box()["x"] + name.bounding_box()["width"] <= slider.bounding_box()["x"], "name beside slider"
+    page.screenshot(path=str(ARTIFACTS / "laptop-groups.png"))
+    # LambdaLR: a formula has room
+    explorer.locator("select").nth(1).select_option("LambdaLR")
+    box = control(page, "lr_lambda").locator("input[type=text]")
+    box.wait_for()
+    formula = "min(1, (epoch + 1) / 10) * 0.5 * (1 + cos(pi * epoch / 100))"
+    box.fill(formula)
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), "a warmup + cosine formula is read whole"
+    box.press("Enter")
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('LambdaLR')")
+    assert cut_short(page) == [], "LambdaLR"
+    page.screenshot(path=str(ARTIFACTS / "laptop-lambda.png"))
+    assert_no_widget_errors(page)
+
+
 def test_lesson_notebook_last_widget_renders(lab, page) -> None:
     open_and_run(page, lab, "optimizers_and_schedulers.ipynb")
     page.wait_for_function(

@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+import traitlets
 from torch import nn
 from torch.optim import lr_scheduler as S
 
@@ -177,8 +178,11 @@ def test_the_panel_shows_the_users_parameters_by_name() -> None:
         assert "0.weight (4, 1, 3, 3)" in panel and "3.weight (10, 144)" in panel
         assert "exp_avg_sq       float32 (10, 144)" in panel
         assert "step             tensor(3, float32)" in panel
-        explorer.controls["groups"].value = 3  # no longer the user's split: the toy model stands in
-        assert "input.weight (8, 4)" in explorer.panel
+        # the groups are the user's: another split is not offered (it would swap in the toy model unseen)
+        assert explorer.controls["groups"].disabled
+        with pytest.raises(traitlets.TraitError):
+            explorer.controls["groups"].value = 3
+        assert "3.weight (10, 144)" in explorer.panel and "input.weight" not in explorer.panel
     finally:
         explorer.close()
     _assert_unchanged(before, _snapshot(model, optimizer, None))
@@ -241,5 +245,32 @@ def test_explore_says_what_it_could_not_read(monkeypatch: pytest.MonkeyPatch) ->
     try:
         assert "could not read your OneCycleLR's settings" in explorer.status
         assert explorer.trace.scheduler == "OneCycleLR"
+    finally:
+        explorer.close()
+
+
+def test_your_optimizers_groups_stay_yours_and_no_scheduler_reads_as_such() -> None:
+    model = _model()
+    conv, head = list(model[0].parameters()), list(model[3].parameters())
+    optimizer = torch.optim.AdamW([{"params": conv, "lr": 1e-4}, {"params": head}], lr=1e-3)
+    explorer = explore(optimizer, model=model)
+    try:
+        explorer.settle()
+        choice = explorer.controls["scheduler"]
+        assert choice.value is None and choice.label == "(none: constant LR)", "not a blank box"
+        choice.value = "StepLR"
+        choice.value = None  # from code, too
+        assert choice.label == "(none: constant LR)" and explorer.trace.scheduler is None
+        # the groups are the optimizer's: two, named by number, not the toy model's body / head
+        groups = explorer.controls["groups"]
+        assert groups.disabled and groups.value == 2 and "your optimizer" in groups.tooltips[0]
+        assert explorer.trace.group_names == ("group 0", "group 1")
+        assert "group.group 0.lr" in explorer.controls and "group.body.lr" not in explorer.controls
+        assert "optimizer.param_groups[0]  (group 0)" in explorer.panel
+        assert "0.weight (4, 1, 3, 3)" in explorer.panel and "3.weight (10, 144)" in explorer.panel
+        explorer.controls["group.group 0.lr"].value = 5e-4
+        assert explorer.trace.lr[0, 0] == 5e-4 and "3.weight (10, 144)" in explorer.panel, "still your parameters"
+        labels = [line.get_label() for line in explorer.plot.lr_lines if line.get_visible()]
+        assert labels == ["lr · group 0", "lr · group 1"]
     finally:
         explorer.close()

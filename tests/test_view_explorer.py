@@ -649,8 +649,12 @@ def test_the_panel_is_tables_with_what_changed_since_the_previous_step_highlight
     assert panel.value.count("lr-widgets-changed") == len(panel.changed)
     assert "changed since step 9" in panel.value
     assert ">exp_avg_sq</th>" in panel.value, "the state is a table: a column per entry"
-    # a new run (another lr) starts afresh: nothing to compare with
+    # another lr: what it changed at this step is highlighted (the lesson's "watch the dict change")
     explorer.controls["optimizer.lr"].value = 0.01
+    assert (group, "lr", "") in panel.changed and (group, "initial_lr", "") in panel.changed
+    assert (group, "betas", "") not in panel.changed and "changed since your last change" in panel.value
+    # another scheduler is another table: nothing to compare with
+    explorer.controls["scheduler"].value = "ExponentialLR"
     assert panel.changed == set() and "changed since" not in panel.value
     # the first step makes the optimizer's state appear: that is a change too
     explorer.step = 0

@@ -137,3 +137,24 @@ def test_the_panel_continues_forward_and_equals_a_fresh_replay_and_pins_can_be_r
     assert [pin.label for pin in widget.pins] == ["second"] and len(widget.plot.pin_lines) == 1
     widget.clear_pins()
     assert widget.pins == [] and widget.plot.pin_lines == []
+
+
+def test_interacts_downloads_are_the_figure_the_numbers_and_code_that_reproduces_them(made) -> None:
+    import base64
+    import re
+
+    widget = interact(warmup_cosine, steps=60, warmup=(0, 30))
+    made.append(widget)
+    files = widget.downloads.offer()
+    assert list(files) == ["lr_warmup_cosine.png", "lr_warmup_cosine.csv", "lr_warmup_cosine.py"]
+    links = dict(re.findall(r"download='([^']+)' href='data:[^;]+;base64,([^']+)'", widget.downloads.links.value))
+    data = {name: base64.b64decode(encoded) for name, encoded in links.items()}
+    assert data["lr_warmup_cosine.png"][:8] == b"\x89PNG\r\n\x1a\n"
+    rows = data["lr_warmup_cosine.csv"].decode().splitlines()[1:]
+    np.testing.assert_array_equal([float(row.split(",")[1]) for row in rows], widget.trace.lr[:, 0])
+    namespace = {"torch": torch, "S": S, "model": torch.nn.Linear(2, 1)}
+    exec(compile(data["lr_warmup_cosine.py"].decode(), "download", "exec"), namespace)  # our own export
+    expected = _loop(*warmup_cosine(torch.nn.Linear(2, 1), warmup=10, steps=60), 60)  # torch's own numbers
+    np.testing.assert_allclose(np.array(namespace["lrs"]), expected, rtol=1e-12)
+    widget.controls["arg.warmup"].value = 5
+    assert widget.downloads.links.value == "", "links of a schedule no longer on screen are taken away"

@@ -73,3 +73,34 @@ def test_pins_are_decimated_too() -> None:
         assert np.asarray(line.get_ydata()).max() == simulate(steps=30_000).lr.max()
     finally:
         explorer.close()
+
+
+def _cut_off_text(figure) -> list[str]:
+    """Tick labels (of ticks inside the axes' limits) and axis labels drawn partly outside the figure."""
+    figure.canvas.draw()
+    renderer, inside, cut = figure.canvas.get_renderer(), figure.bbox, []
+    for ax in (ax for ax in figure.axes if ax.get_visible()):
+        for axis in (axis for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()):
+            lo, hi = sorted(axis.get_view_interval())
+            ticks = [tick for tick in axis.get_major_ticks() if lo <= tick.get_loc() <= hi]
+            for text in [t.label1 for t in ticks] + [t.label2 for t in ticks] + [axis.label]:
+                if text.get_visible() and text.get_text():
+                    box = text.get_window_extent(renderer)
+                    if box.x0 < inside.x0 - 0.5 or box.x1 > inside.x1 + 0.5 or box.y0 < inside.y0 - 0.5:
+                        cut.append(text.get_text())
+    return cut
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(steps=100_000),
+        dict(steps=1_000_000, scheduler="OneCycleLR", projector=True),
+        dict(steps=250, steps_per_epoch=3, scheduler="OneCycleLR"),
+        dict(steps=100_000, scheduler="CyclicLR", optimizer="SGD", optimizer_kwargs={"momentum": 0.9}),
+    ],
+)
+def test_no_tick_or_axis_label_is_cut_off_even_at_a_million_steps(explorers, kwargs) -> None:
+    explorer = explorers(**kwargs)
+    explorer.settle()
+    assert _cut_off_text(explorer.figure) == []

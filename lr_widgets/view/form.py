@@ -199,7 +199,9 @@ def section(title: str) -> widgets.HTML:
 class GroupsForm(widgets.VBox):
     """How many param groups the toy model has (1 to 3) and what each overrides (``lr``, ``weight_decay``).
 
-    A group's control the user has not set follows the optimizer's value (:meth:`propose`).
+    A group's control the user has not set follows the optimizer's value (:meth:`propose`). With
+    ``names`` (the groups of someone's own optimizer, ``("group 0", "group 1")``), the groups are theirs:
+    their number is fixed, the toggle says so on hover, and each group's controls carry its name.
     """
 
     #: The number of param groups.
@@ -207,17 +209,30 @@ class GroupsForm(widgets.VBox):
     #: One dict of overrides per param group (``n`` of them): what the user set.
     value = traitlets.List()
 
-    def __init__(self, optimizer: str, param_groups: Sequence[Mapping[str, Any]] = ({},)) -> None:
+    def __init__(
+        self, optimizer: str, param_groups: Sequence[Mapping[str, Any]] = ({},), names: Sequence[str] | None = None
+    ) -> None:
         groups = [dict(group) for group in param_groups] or [{}]
         self._overrides = groups + [{} for _ in range(MAX_GROUPS - len(groups))]
         self._optimizer = optimizer
         self._defaults: dict[str, Any] = {}
-        self.toggle = widgets.ToggleButtons(
-            options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
-            value=len(groups),
-            tooltips=[f"{n} param group{'s' if n > 1 else ''}" for n in GROUP_LAYERS],
-            style={"button_width": "auto"},
-        )
+        self._names = tuple(names) if names is not None else None
+        if self._names is None:
+            self.toggle = widgets.ToggleButtons(
+                options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
+                value=len(groups),
+                tooltips=[f"{n} param group{'s' if n > 1 else ''}" for n in GROUP_LAYERS],
+                style={"button_width": "auto"},
+            )
+        else:
+            n = len(self._names)
+            self.toggle = widgets.ToggleButtons(
+                options=[(f"your optimizer's {n} param group{'s' if n > 1 else ''}", n)],
+                value=n,
+                tooltips=["the param groups come from your optimizer: build it with other groups to see others"],
+                disabled=True,
+                style={"button_width": "auto"},
+            )
         self._rows = widgets.VBox()
         #: The controls by ``"<group>.<key>"`` (``"head.lr"``).
         self.controls: dict[str, HyperParamControl] = {}
@@ -226,9 +241,12 @@ class GroupsForm(widgets.VBox):
         self._build()
         self.toggle.observe(lambda change: self._toggled(change["new"]), "value")
 
+    def _group_names(self) -> tuple[str, ...]:
+        return self._names if self._names is not None else tuple(GROUP_LAYERS[self.n])
+
     def _toggled(self, n: Any) -> None:
-        if n not in GROUP_LAYERS:  # no button selected: the groups on screen stay
-            self.toggle.value = self.n
+        if n not in (value for _, value in self.toggle.options):
+            self.toggle.value = self.n  # no button selected: the groups on screen stay
         elif n != self.n:
             self.n = n
             self._build()
@@ -247,7 +265,7 @@ class GroupsForm(widgets.VBox):
             return
         spec = optimizer_spec(self._optimizer)
         known = {hp.name for hp in spec.hyperparams}
-        for g, group in enumerate(GROUP_LAYERS[self.n]):
+        for g, group in enumerate(self._group_names()):
             for key in (key for key in GROUP_KEYS if key in known):
                 hp = spec.hyperparam(key)
                 own = key in self._overrides[g]
@@ -265,7 +283,7 @@ class GroupsForm(widgets.VBox):
         self._publish()
 
     def _changed(self, g: int, key: str) -> None:
-        control = self.controls[f"{list(GROUP_LAYERS[self.n])[g]}.{key}"]
+        control = self.controls[f"{self._group_names()[g]}.{key}"]
         if control.follows:
             self._overrides[g].pop(key, None)
         else:

@@ -9,14 +9,17 @@ view. A subclass builds its controls, calls :meth:`LiveSchedule._frame`, and doe
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
+from ..core.errors import LrWidgetsError
 from ..core.simulate import Replayer, Trace
 from ..core.specs import HyperParam
+from .downloads import Downloads
 from .figure import FigureView, StatusLine
 from .inspector import StepInspector
 from .lifecycle import close_tree
@@ -70,8 +73,12 @@ class LiveSchedule(Pinned, widgets.VBox):
         self.inspector = StepInspector(self.pacer, self._guard, panel or Panel(), replayer_for or Replayer)
         #: The Python code for the schedule on screen.
         self.code_view = widgets.HTML()
+        #: Links the browser saves: the figure (PNG), the numbers (CSV) and the code, made when asked for.
+        self.downloads = Downloads(self._files, self._guard)
         self.add_class("lr-widgets-explorer")
         widgets.link((self.schedule, "step"), (self, "step"))
+        # the links held the schedule before this one
+        self.observe(self._guard(lambda _: self.downloads.clear()), "trace")
         self.observe(self._guard(lambda _: self.pacer.request("inspect")), "step")
         self.observe(self._guard(lambda change: self._show_pins(change["new"])), "pins")
 
@@ -104,7 +111,35 @@ class LiveSchedule(Pinned, widgets.VBox):
         """What the legend calls a pin."""
         return pin.label
 
+    def code(self) -> str:
+        """Runnable Python for the schedule on screen."""
+        raise NotImplementedError
+
+    def _file_stem(self) -> str:
+        """The name the downloaded files share (``lr_AdamW_OneCycleLR``)."""
+        raise NotImplementedError
+
+    def _files(self) -> dict[str, tuple[bytes, str]]:
+        """What "downloads" offers for the schedule on screen: the figure, the numbers, the code."""
+        self.settle()
+        if self.trace is None:
+            raise LrWidgetsError("there is no schedule to download yet")
+        stem = self._file_stem()
+        return {
+            f"{stem}.png": (self.png(), "image/png"),
+            f"{stem}.csv": (self.trace.csv().encode(), "text/csv"),
+            f"{stem}.py": (self.code().encode(), "text/x-python"),
+        }
+
     # -- public ---------------------------------------------------------------------------
+    def png(self) -> bytes:
+        """The figure as a PNG, titled (what "downloads" offers)."""
+        self.settle()
+        buffer = io.BytesIO()
+        with self.plot.titled():
+            self.figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        return buffer.getvalue()
+
     @property
     def status_is_error(self) -> bool:
         """Whether ``status`` says what is wrong (shown with ⚠), rather than a note or nothing."""

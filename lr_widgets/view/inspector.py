@@ -51,7 +51,7 @@ class StepInspector:
         self._replayer_for = replayer_for
         self._replayer: Any = None
         self._target: int | None = None
-        self._shown: Trace | None = None
+        self._shown: tuple[Trace, int] | None = None  # the run and step the panel shows
 
     @property
     def training(self) -> bool:
@@ -99,10 +99,20 @@ class StepInspector:
 
     def _show(self, at: Replay) -> None:
         trace = self._replayer.trace if self._replayer is not None else None
-        content = panel_content(at, trace.group_names if trace is not None else at.group_names)
-        # highlight what changed since the previous step of the same run; a new run starts afresh
-        self.panel.show(content, compare=trace is not None and trace is self._shown)
-        self._shown = trace
+        content = panel_content(at, at.group_names)
+        self.panel.show(content, since=self._since(trace, at.step))
+        self._shown = (trace, at.step)
+
+    def _since(self, trace: Trace | None, step: int) -> str | None:
+        """What the panel's highlights compare with: the step shown before in the same run, or, after a
+        change of a hyperparameter, the same classes before it; a new optimizer or scheduler starts afresh."""
+        if self._shown is None or trace is None:
+            return None
+        before, at = self._shown
+        if before is trace:
+            return f"step {at}" if at != step else "the step shown before"
+        same = (before.optimizer, before.scheduler, len(before.group_names))
+        return "your last change" if same == (trace.optimizer, trace.scheduler, len(trace.group_names)) else None
 
     def settle(self) -> None:
         """Finish a replay in progress now (before an export, a pin, or reading the panel from code)."""

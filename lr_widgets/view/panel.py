@@ -165,7 +165,7 @@ def _cell(tag: str, text: str, changed: bool = False, nowrap: bool = False) -> s
     return f"<{tag} style='{style}'{mark}>{body}</{tag}>"
 
 
-def _html(content: PanelContent, changed: set[tuple[str, str, str]], since: int | None, font_px: int) -> str:
+def _html(content: PanelContent, changed: set[tuple[str, str, str]], since: str | None, font_px: int) -> str:
     parts = [
         f"<div style='font-family: var(--jp-code-font-family, monospace); font-size: {font_px}px; line-height: 1.35;"
         " overflow-wrap: normal; word-break: normal'>",
@@ -174,7 +174,7 @@ def _html(content: PanelContent, changed: set[tuple[str, str, str]], since: int 
     if changed and since is not None:
         parts.append(
             f"<div style='margin-bottom: 4px'><span style='background: {_CHANGED}'>highlighted</span>:"
-            f" changed since step {since}</div>"
+            f" changed since {html.escape(since)}</div>"
         )
     for section in content.sections:
         parts.append(
@@ -201,9 +201,8 @@ def _html(content: PanelContent, changed: set[tuple[str, str, str]], since: int 
 class Panel(widgets.HTML):
     """The panel widget: :class:`PanelContent` as HTML tables; :attr:`text` holds it as plain text.
 
-    :meth:`show` with ``compare=True`` highlights the cells that differ from what was shown before
-    (a value that changed since the previous inspected step, or an entry that appeared, such as the
-    optimizer's state after its first step).
+    :meth:`show` with ``since`` highlights the cells that differ from what was shown before (a value
+    that changed, or an entry that appeared, such as the optimizer's state after its first step).
     """
 
     def __init__(self, font_px: int = 12, width: str = "640px") -> None:
@@ -219,22 +218,20 @@ class Panel(widgets.HTML):
             )
         )
         self.text = ""
-        #: The cells that differ from the previous step shown, by ``(section title, row key, column)``.
+        #: The cells that differ from what the panel showed before, by ``(section title, row key, column)``.
         self.changed: set[tuple[str, str, str]] = set()
         self._content: PanelContent | None = None
         self._html = ""
         self.add_class("lr-widgets-panel")
 
-    def show(self, content: PanelContent, compare: bool = False) -> None:
-        """Show ``content``; with ``compare``, highlight what changed since the content shown before."""
-        before = self._content if compare and self._content is not None and self._content.step != content.step else None
-        if before is not None:
-            old = before.cells()
-            self.changed = {place for place, cell in content.cells().items() if old.get(place) != cell}
-        elif not compare or self._content is None:
-            self.changed = set()
+    def show(self, content: PanelContent, since: str | None = None) -> None:
+        """Show ``content``; with ``since`` (``"step 4"``, ``"your last change"``), highlight what differs
+        from the content shown before. The same content again keeps its highlights."""
+        if content == self._content and since is not None:
+            return
+        old = self._content.cells() if since is not None and self._content is not None else None
+        self.changed = set() if old is None else {p for p, cell in content.cells().items() if old.get(p) != cell}
         self._content, self.text = content, _text(content)
-        since = before.step if before is not None else None
         self._html = _html(content, self.changed, since, self.font_px)
         self.value = self._html
 
