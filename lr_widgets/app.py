@@ -43,7 +43,7 @@ from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.panel import Panel
 from .view.pins import PinsBar
 from .view.plot import PROJECTOR, Pin
-from .view.projector import LARGE, ROOT, TEXT_PX, style_sheet
+from .view.sheet import LARGE, PROJECTOR_ROOT, TEXT_PX, style_sheet
 
 __all__ = ["Explorer", "explore", "DEFAULT"]
 
@@ -181,6 +181,8 @@ class Explorer(LiveSchedule):
         ):
             # set on the layout it has: a new Layout would leave the old one behind with an open comm
             form.layout.display, form.layout.grid_template_columns = "grid", "repeat(auto-fill, minmax(390px, 1fr))"
+        for part in (self.optimizer_form, self.scheduler_form, self.groups_form, self.schedule.options):
+            part.layout.flex = "0 0 auto"  # a page scrolls; its rows are never squeezed to fit its height
         page = dict(max_height="236px", overflow="auto", padding="4px 0")
         self.arguments = widgets.Tab(
             children=[
@@ -209,14 +211,13 @@ class Explorer(LiveSchedule):
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         bar = widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap"))
-        self.children = [header, self._status_line.widget, view, self.arguments, bar, code]
+        self.children = [style_sheet(), header, self._status_line.widget, view, self.arguments, bar, code]
         if self.projector:
-            # large type for the back row: the controls scaled by a style sheet, the panel as tall as the figure
+            # large type for the back row: the controls scaled by the style sheet, the panel as tall as the figure
             panel.layout.max_height = f"{round(self.plot.figure.bbox.height) + 30}px"
             for part in (header, self._status_line.widget, self.schedule.slider, self.arguments, bar, code):
                 part.add_class(LARGE)
-            self.add_class(ROOT)
-            self.children = [style_sheet(), *self.children]
+            self.add_class(PROJECTOR_ROOT)
 
     @property
     def controls(self) -> Mapping[str, widgets.Widget]:

@@ -354,7 +354,7 @@ def cut_short(page) -> list[str]:
             for (const el of document.querySelector('.lr-widgets-explorer').querySelectorAll(parts)) {
                 if (el.closest('.lr-widgets-panel, .widget-accordion')) continue;  // these scroll inside
                 if (!el.getBoundingClientRect().width || !el.offsetParent) continue;
-                if (el.scrollWidth > el.clientWidth + 1) cut.push(`${el.innerText.slice(0, 40)}`);
+                if (el.scrollWidth > el.clientWidth + 1) cut.push(el.innerText.slice(0, 40));
             }
             return cut;
         }"""
@@ -367,8 +367,7 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     explorer = page.locator(".lr-widgets-explorer").first
     explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     assert cut_short(page) == []
-    canvas = explorer.locator(".jupyter-matplotlib-canvas-div canvas").first
-    canvas.hover()
+    explorer.locator(".jupyter-matplotlib-canvas-div").first.hover()
     page.wait_for_timeout(800)  # ipympl's toolbar fades in
     explorer.locator(".jupyter-matplotlib-canvas-div").first.screenshot(path=str(ARTIFACTS / "laptop-hover.png"))
     tab = lambda name: explorer.locator(f".lm-TabBar-tab:has-text('{name}')").first  # noqa: E731
@@ -376,16 +375,19 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     explorer.locator("select").nth(1).select_option("SequentialLR")
     page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('SequentialLR')")
     explorer.locator(".jupyter-button:has-text('warmup + main')").first.wait_for()
+    arguments = explorer.locator(".widget-tab").first
+    arguments.screenshot(path=str(ARTIFACTS / "laptop-sequential.png"))
+    composer, milestones = explorer.locator(".lr-widgets-full-row").first.bounding_box(), control(page, "milestones")
+    assert milestones.bounding_box()["y"] >= composer["y"] + composer["height"] - 1, "the composer takes a whole row"
     assert cut_short(page) == [], "SequentialLR's composer"
-    page.screenshot(path=str(ARTIFACTS / "laptop-sequential.png"))
     # three param groups: "hidden.weight_decay" and its slider
     tab("param groups").click()
     explorer.locator(".widget-toggle-button:has-text('input / hidden / head')").first.click()
     control(page, "hidden.weight_decay").wait_for()
+    arguments.screenshot(path=str(ARTIFACTS / "laptop-groups.png"))
     assert cut_short(page) == [], "three param groups"
     name, slider = (control(page, "hidden.weight_decay").locator(sel).first for sel in ("code", ".noUi-target"))
     assert name.bounding_box()["x"] + name.bounding_box()["width"] <= slider.bounding_box()["x"], "name beside slider"
-    page.screenshot(path=str(ARTIFACTS / "laptop-groups.png"))
     # LambdaLR: a formula has room
     explorer.locator("select").nth(1).select_option("LambdaLR")
     box = control(page, "lr_lambda").locator("input[type=text]")
@@ -395,8 +397,8 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     assert box.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), "a warmup + cosine formula is read whole"
     box.press("Enter")
     page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('LambdaLR')")
+    arguments.screenshot(path=str(ARTIFACTS / "laptop-lambda.png"))
     assert cut_short(page) == [], "LambdaLR"
-    page.screenshot(path=str(ARTIFACTS / "laptop-lambda.png"))
     assert_no_widget_errors(page)
 
 

@@ -11,6 +11,7 @@ import traitlets
 from ..core.specs import MISSING, SchedulerSpec, scheduler_specs
 from .form import HyperParamForm
 from .lifecycle import close_tree
+from .sheet import FULL_ROW
 
 __all__ = ["Composer", "child_choices", "composer_for", "warmup_then"]
 
@@ -120,20 +121,18 @@ class Composer(widgets.VBox):
         self._new_child = widgets.Dropdown(
             options=child_choices(), value="CosineAnnealingLR", layout=widgets.Layout(width="220px")
         )
-        add = widgets.Button(description="add", icon="plus", layout=widgets.Layout(width="70px"))
+        # buttons as wide as their words (a fixed width cut "warmup + main" short)
+        add = widgets.Button(description="add", icon="plus", layout=widgets.Layout(width="auto"))
         add.on_click(lambda _: self.add(self._new_child.value))
         preset = widgets.Button(
             description="warmup + main",
             icon="magic",
-            layout=widgets.Layout(width="140px"),
+            layout=widgets.Layout(width="auto"),
             tooltip="a LinearLR warmup into the chosen scheduler",
         )
         preset.on_click(lambda _: self.warmup_then(self._new_child.value))
-        # a whole row of a form laid out as a grid
-        super().__init__(
-            [self._rows_box, widgets.HBox([self._new_child, add, preset])],
-            layout=widgets.Layout(grid_column="1 / -1"),
-        )
+        super().__init__([self._rows_box, widgets.HBox([self._new_child, add, preset])])
+        self.add_class(FULL_ROW)  # a whole row of the form's grid (see the style sheet)
         self.steps = steps
         self._proposal = proposal
         self.follows = True if proposal is not None else None

@@ -18,6 +18,7 @@ import traitlets
 
 from ..core.expressions import Formula
 from ..core.specs import MISSING, HyperParam
+from .sheet import FULL_ROW
 
 __all__ = [
     "HyperParamControl",
@@ -201,6 +202,8 @@ class HyperParamControl(widgets.HBox):
             inner.append(self.checkbox)
         super().__init__([title, *inner], layout=widgets.Layout(align_items="center"))
         self.add_class("lr-widgets-control")
+        if hp.kind == "formula":
+            self.add_class(FULL_ROW)  # room for a formula
         #: What the control is: type, torch's default, what torch documents.
         self.help = _describe(hp, follow_label)
         self._hover(self.help)
@@ -260,7 +263,9 @@ class HyperParamControl(widgets.HBox):
                 slider = widgets.FloatSlider(min=low, max=high, step=step, **look)
             slider.observe(lambda c: self._slid(c["new"]), "value")
             self.slider = slider
-        text = widgets.Text(continuous_update=False, layout=widgets.Layout(width="90px" if self.slider else "230px"))
+        # a formula gets the room of a warmup + cosine one (its control takes a whole row of a form)
+        width = "90px" if self.slider else "min(520px, 70vw)" if self.hp.kind == "formula" else "230px"
+        text = widgets.Text(continuous_update=False, layout=widgets.Layout(width=width))
         text.observe(lambda c: self._typed(c["new"]), "value")
         self.text_box = text
         self._parts = [part for part in (self.slider, text) if part is not None]

@@ -30,7 +30,7 @@ class FigureView:
                 ("header_visible", False),
                 ("footer_visible", False),
                 ("resizable", False),
-                ("toolbar_position", "left"),
+                ("toolbar_position", "top"),  # in the strip the plot keeps free (PlotStyle.toolbar)
             ):
                 if hasattr(canvas, name):
                     setattr(canvas, name, value)

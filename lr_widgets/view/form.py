@@ -265,8 +265,12 @@ class GroupsForm(widgets.VBox):
             return
         spec = optimizer_spec(self._optimizer)
         known = {hp.name for hp in spec.hyperparams}
+        keys = [key for key in GROUP_KEYS if key in known]
+        # room for the longest name ("hidden.weight_decay"), in the labels' 13 px monospace
+        longest = max(len(f"{group}.{key}") for group in self._group_names() for key in keys) if keys else 0
+        label_width = f"{max(120, 8 * longest + 8)}px"
         for g, group in enumerate(self._group_names()):
-            for key in (key for key in GROUP_KEYS if key in known):
+            for key in keys:
                 hp = spec.hyperparam(key)
                 own = key in self._overrides[g]
                 control = widget_for(
@@ -274,6 +278,7 @@ class GroupsForm(widgets.VBox):
                     self._overrides[g][key] if own else self._defaults.get(key, hp.default),
                     label=f"{group}.{key}",
                     follows=not own,
+                    label_width=label_width,
                 )
                 if key in self._defaults:
                     control.proposed = self._defaults[key]

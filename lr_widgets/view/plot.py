@@ -32,7 +32,7 @@ _METRIC_COLOR = "0.45"
 class PlotStyle:
     """Sizes and colours of the figure: the notebook default, or large and high-contrast for a projector."""
 
-    figsize: tuple[float, float] = (5.0, 3.3)
+    figsize: tuple[float, float] = (5.0, 3.6)
     font: float = 10.0
     line: float = 2.0
     thin: float = 1.2
@@ -41,6 +41,9 @@ class PlotStyle:
     metric: str = _METRIC_COLOR
     #: The text beside the figure (its heading, the readout), in CSS pixels.
     text_px: int = 13
+    #: The strip kept free at the top of the figure, in inches (CSS pixels / 100), for ipympl's toolbar:
+    #: it floats over the canvas, and there it covers nothing (on the left it hid the y label).
+    toolbar: float = 0.38
 
 
 #: For a projector in a classroom: big type, thick lines, dark colours that survive a washed-out beam.
@@ -170,7 +173,7 @@ class SchedulePlot:
         self.in_epochs = False
         self.steps_per_epoch = 1
         self._legend_key: tuple[Any, ...] | None = None
-        self.figure.tight_layout()
+        self._tight_layout()
 
     # -- updating -----------------------------------------------------------------------
     @_drawing_waits
@@ -352,7 +355,7 @@ class SchedulePlot:
         with warnings.catch_warnings():
             # many pins make a legend taller than the figure can hold: the layout then stays as it was
             warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
-            self.figure.tight_layout()
+            self.figure.tight_layout(rect=(0, 0, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
 
     @contextmanager
     def titled(self) -> Iterator[None]:
