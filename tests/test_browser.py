@@ -402,6 +402,109 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     assert_no_widget_errors(page)
 
 
+def set_step(page, key: str) -> None:
+    """Move the step slider with the keyboard (Home, End, ArrowRight ...), as a person can."""
+    handle = page.locator(".lr-widgets-explorer .widget-slider:has(.widget-label:text-is('step')) .noUi-handle")
+    handle.first.focus()
+    handle.first.press(key)
+
+
+def test_the_explorers_things_to_try_work_when_followed_literally(lab, page) -> None:
+    """notebooks/lr_explorer.ipynb, "Things to try", one bullet after another, as a student reads them."""
+    import torch
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_and_run(page, lab, "lr_explorer.ipynb")
+    explorer = page.locator(".lr-widgets-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    tab = lambda name: explorer.locator(f".lm-TabBar-tab:has-text('{name}')").first  # noqa: E731
+    choose = lambda n, name: explorer.locator("select").nth(n).select_option(name)  # noqa: E731
+
+    # CosineAnnealingLR: untick T_max's "= steps" (it stays at 100), type 110 in steps: the LR rises again
+    tab("scheduler").click()
+    control(page, "T_max").locator("input[type=checkbox]").uncheck()
+    steps = control(page, "steps").locator("input[type=text]")
+    steps.fill("110")
+    steps.press("Enter")
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('T_max')")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-explorer').innerText.includes('110 steps')")
+    assert control(page, "T_max").locator("input[type=text]").input_value() == "100"
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 100)
+    lrs = [optimizer.param_groups[0]["lr"]]
+    for _ in range(110):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs[110] > lrs[100], "torch: after T_max the LR rises again"
+    set_step(page, "End")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-explorer').innerText.includes('step 110')")
+    assert f"lr = {lrs[110]:.6g}" in explorer.inner_text(), "the readout says what torch computes at step 110"
+    page.screenshot(path=str(ARTIFACTS / "try-1-cosine-110.png"))
+
+    # OneCycleLR with SGD: lr and momentum grey on the optimizer tab, why on hover; momentum moves in the panel
+    choose(1, "OneCycleLR")
+    page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('OneCycleLR')")
+    tab("optimizer").click()
+    for name in ("lr", "momentum"):
+        label = control(page, name).locator("code")
+        label.wait_for()
+        page.wait_for_function("c => c.getAttribute('title').includes('OneCycleLR')", arg=label.element_handle())
+        assert control(page, name).locator("input[type=text]").is_disabled(), f"{name} greyed out"
+    set_step(page, "Home")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes('at step 0')")
+    at_0 = page.inner_text(".lr-widgets-panel")
+    for _ in range(20):
+        set_step(page, "ArrowRight")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes('at step 20')")
+    momentum = lambda text: text.split("momentum", 1)[1].split()[0]  # noqa: E731
+    assert momentum(page.inner_text(".lr-widgets-panel")) != momentum(at_0), "momentum changes in param_groups"
+    page.screenshot(path=str(ARTIFACTS / "try-2-onecycle.png"))
+
+    # Adam: past step 0, optimizer.state fills with step, exp_avg, exp_avg_sq, and what changed is highlighted
+    choose(0, "Adam")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes(': Adam')")
+    set_step(page, "Home")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes('at step 0')")
+    set_step(page, "ArrowRight")
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes('exp_avg_sq')")
+    assert page.locator(".lr-widgets-panel .lr-widgets-changed").count() > 0, "the new state is highlighted"
+    page.screenshot(path=str(ARTIFACTS / "try-3-adam-state.png"))
+
+    # SequentialLR (scheduler tab): press warmup + main
+    choose(1, "SequentialLR")
+    before = canvas_image(page)
+    explorer.locator(".jupyter-button:has-text('warmup + main')").first.click()
+    wait_for_new_image(page, before)
+
+    # Param groups tab: split into body and head, give the head its own lr
+    tab("param groups").click()
+    explorer.locator(".widget-toggle-button:has-text('body / head')").first.click()
+    head = control(page, "head.lr").locator("input[type=text]")
+    head.wait_for()
+    before = canvas_image(page)
+    head.fill("0.01")
+    head.press("Enter")
+    wait_for_new_image(page, before)
+    page.wait_for_function("() => document.querySelector('.lr-widgets-panel').innerText.includes('(head)')")
+    page.screenshot(path=str(ARTIFACTS / "try-5-groups.png"))
+
+    # pin; its legend says what it set differently; downloads; the code
+    explorer.locator("button:has-text('pin')").first.click()
+    head.fill("0.02")
+    head.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.lr-widgets-explorer option')]"
+        ".some(o => o.textContent.includes('param_groups[1].lr=0.01'))"
+    )
+    explorer.locator("button:has-text('downloads')").first.click()
+    explorer.locator("a[download$='.py']").first.wait_for(timeout=30_000)
+    explorer.get_by_text("Python code for this schedule").first.click()
+    page.wait_for_function("() => document.querySelector('.lr-widgets-explorer').innerText.includes('SequentialLR(')")
+    page.screenshot(path=str(ARTIFACTS / "try-6-pin-code.png"))
+    assert_no_widget_errors(page)
+
+
 def test_lesson_notebook_last_widget_renders(lab, page) -> None:
     open_and_run(page, lab, "optimizers_and_schedulers.ipynb")
     page.wait_for_function(

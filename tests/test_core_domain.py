@@ -494,3 +494,7 @@ def test_differences_name_what_one_question_sets_otherwise_in_torchs_words() -> 
     warm = simulate("SGD", None, "SequentialLR", {}, steps=100).config
     assert differences(warm, simulate("SGD", None, "SequentialLR", {}, steps=300).config) == ["steps=100"]
     assert differences(warm, simulate("Adam", None, "StepLR", {}, steps=100).config)[:2] == ["SGD", "SequentialLR"]
+    groups = simulate("SGD", None, "StepLR", {}, steps=50, param_groups=[{}, {"lr": 0.01}]).config
+    other = simulate("SGD", None, "StepLR", {}, steps=50, param_groups=[{"weight_decay": 0.1}, {"lr": 0.02}]).config
+    assert differences(groups, other) == ["param_groups[0].weight_decay=default", "param_groups[1].lr=0.01"]
+    assert differences(groups, simulate("SGD", None, "StepLR", {}, steps=50).config) == ["2 param groups"]
