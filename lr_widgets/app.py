@@ -367,7 +367,7 @@ class Explorer(LiveSchedule):
         label = label or f"{len(self.pins) + 1}: {trace.optimizer} + {trace.scheduler or 'constant'}"
         return self._pinned(Pin(label, trace, named))
 
-    def _pin_name(self, pin: Pin) -> str:
+    def pin_name(self, pin: Pin) -> str:
         """The user's name for a pin, else what it set differently from the schedule on screen."""
         if pin.named or self.trace is None:
             return pin.label

@@ -350,7 +350,8 @@ def cut_short(page) -> list[str]:
     return page.evaluate(
         """() => {
             const cut = [];
-            const parts = '.jupyter-button, .widget-label, .widget-html-content, .lm-TabBar-tabLabel';
+            const parts = '.jupyter-button, .widget-label, .widget-html-content, .lm-TabBar-tabLabel, '
+                + '.lr-widgets-control';  // a control wider than its column runs into the next one
             for (const el of document.querySelector('.lr-widgets-explorer').querySelectorAll(parts)) {
                 if (el.closest('.lr-widgets-panel, .widget-accordion')) continue;  // these scroll inside
                 if (!el.getBoundingClientRect().width || !el.offsetParent) continue;
@@ -437,7 +438,10 @@ def test_the_explorers_things_to_try_work_when_followed_literally(lab, page) -> 
         scheduler.step()
         lrs.append(optimizer.param_groups[0]["lr"])
     assert lrs[110] > lrs[100], "torch: after T_max the LR rises again"
-    set_step(page, "End")
+    handle = explorer.locator(".widget-slider:has(.widget-label:text-is('step')) .noUi-handle").first
+    page.wait_for_function("h => parseFloat(h.getAttribute('aria-valuemax')) === 110", arg=handle.element_handle())
+    for _ in range(110):  # step by step to the end (the slider's End key stops at its first maximum)
+        set_step(page, "ArrowRight")
     page.wait_for_function("() => document.querySelector('.lr-widgets-explorer').innerText.includes('step 110')")
     assert f"lr = {lrs[110]:.6g}" in explorer.inner_text(), "the readout says what torch computes at step 110"
     page.screenshot(path=str(ARTIFACTS / "try-1-cosine-110.png"))

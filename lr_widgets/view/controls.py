@@ -195,8 +195,10 @@ class HyperParamControl(widgets.HBox):
                 description=follow_label,
                 indent=False,
                 tooltip=f"{hp.name} follows the number of steps while ticked; untick to keep the value you set",
-                layout=widgets.Layout(width="80px"),
+                layout=widgets.Layout(width="74px"),
             )
+            if self.slider is not None:  # room for the checkbox in a form's column (390 px and more)
+                self.slider.layout.width = "104px"
             self.checkbox.observe(lambda c: self._ticked(c["new"]), "value")
             self.observe(lambda c: setattr(self.checkbox, "value", bool(c["new"])), "follows")
             inner.append(self.checkbox)

@@ -104,11 +104,11 @@ class LiveSchedule(Pinned, widgets.VBox):
         )
 
     def _show_pins(self, pins: list[Any]) -> None:
-        self.plot.set_pins(pins, [self._pin_name(pin) for pin in pins])
+        self.plot.set_pins(pins, [self.pin_name(pin) for pin in pins])
         self.schedule.render()
 
-    def _pin_name(self, pin: Any) -> str:
-        """What the legend calls a pin."""
+    def pin_name(self, pin: Any) -> str:
+        """What the legend and the list of pins call a pin."""
         return pin.label
 
     def code(self) -> str:

@@ -64,7 +64,14 @@ class PinsBar(widgets.HBox):
         clear.on_click(guard(lambda _: owner.clear_pins()))
         super().__init__([pin, self.choice, unpin, clear])
         owner.observe(lambda change: self._listed(change["new"]), "pins")
+        # a pin is named by what differs from the schedule on screen: a new one renames them
+        owner.observe(lambda _: self._listed(owner.pins, keep=True), "trace")
 
-    def _listed(self, pins: list[Any]) -> None:
-        self.choice.options = [pin.label for pin in pins]
-        self.choice.value = pins[-1].label if pins else None  # the newest, ready to be removed
+    def _listed(self, pins: list[Any], keep: bool = False) -> None:
+        """List the pins by the names the legend gives them (``owner.pin_name``); their labels are the values."""
+        chosen = self.choice.value
+        name = getattr(self._owner, "pin_name", lambda pin: pin.label)
+        self.choice.options = [(name(pin), pin.label) for pin in pins]
+        labels = [pin.label for pin in pins]
+        # the newest, ready to be removed (or, when only the names change, the one chosen before)
+        self.choice.value = chosen if keep and chosen in labels else labels[-1] if labels else None
