@@ -509,7 +509,7 @@ def test_the_explorers_things_to_try_work_when_followed_literally(lab, page) -> 
     assert_no_widget_errors(page)
 
 
-def test_lesson_notebook_last_widget_renders(lab, page) -> None:
+def test_lesson_notebook_renders_and_its_instructions_work(lab, page) -> None:
     open_and_run(page, lab, "optimizers_and_schedulers.ipynb")
     page.wait_for_function(
         "() => { const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');"
@@ -519,6 +519,27 @@ def test_lesson_notebook_last_widget_renders(lab, page) -> None:
     assert_no_widget_errors(page)
     page.locator(".jp-Notebook .jp-Cell").last.scroll_into_view_if_needed()
     shoot(page, "lesson-last-cell")
+
+    # as the lesson says: "Move momentum or weight_decay and watch the dict change" (its first Explorer)
+    first = page.locator(".lr-widgets-explorer").first
+    first.scroll_into_view_if_needed()
+    panel = first.locator(".lr-widgets-panel")
+    box = first.locator(".widget-hbox:has(> .widget-html code:text-is('momentum')) input[type=text]").first
+    box.fill("0.9")
+    box.press("Enter")
+    page.wait_for_function("p => /momentum\\s+0\\.9\\b/.test(p.innerText)", arg=panel.element_handle())
+    assert panel.locator(".lr-widgets-changed").count() > 0, "what the change changed is highlighted"
+    # "In the Explorer, move the step slider: the panel shows optimizer.state ... empty at step 0, then filled"
+    adam = page.locator(".lr-widgets-explorer").nth(1)
+    adam.scroll_into_view_if_needed()
+    handle = adam.locator(".widget-slider:has(.widget-label:text-is('step')) .noUi-handle").first
+    handle.focus()
+    for key in ("Home", "ArrowRight"):
+        handle.press(key)
+    adam_panel = adam.locator(".lr-widgets-panel").element_handle()
+    page.wait_for_function("p => p.innerText.includes('at step 1') && p.innerText.includes('exp_avg_sq')",
+                           arg=adam_panel)  # fmt: skip
+    shoot(page, "lesson-adam-state")
 
 
 _LATENCY_JS = """
