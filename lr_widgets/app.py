@@ -318,8 +318,6 @@ class Explorer(LiveSchedule):
         if trace is None:
             return
         self._propose(trace)
-        if self.pins:
-            self._show_pins(self.pins)  # their names say what differs from this trace
         self._show_code(python_code(trace))
         self._say(_notes(trace))
 

@@ -94,6 +94,7 @@ class Interact(LiveSchedule):
         self._arguments_controls: dict[str, HyperParamControl] = {}
         self._fixed: dict[str, Any] = {}
         self._takes_steps = False
+        self._pinned_kwargs: dict[str, dict[str, Any]] = {}  # the arguments of each pin, by label
         self._build_controls(dict(abbreviations or {}))
         self._frame(who="interact()", replayer_for=lambda trace: _FactoryRun(self, trace))
         guard = self._guard
@@ -215,8 +216,19 @@ class Interact(LiveSchedule):
         self.settle()
         if self.trace is None:
             raise InvalidValueError("there is no schedule to pin yet")
+        named = label is not None
         label = label or ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items()) or self.who
-        return self._pinned(Pin(label, self.trace))
+        self._pinned_kwargs[label] = dict(self.kwargs)
+        return self._pinned(Pin(label, self.trace, named))
+
+    def pin_name(self, pin: Pin) -> str:
+        """The user's name for a pin, else the arguments it was made with that differ from those on screen."""
+        made_with = self._pinned_kwargs.get(pin.label)
+        if pin.named or made_with is None:
+            return pin.label
+        now = self.kwargs
+        differ = [f"{key}={value!r}" for key, value in made_with.items() if key not in now or now[key] != value]
+        return ", ".join(differ) or "same as now"
 
     def code(self) -> str:
         """Your factory, and the classic loop that reproduces the curve with the arguments on screen."""

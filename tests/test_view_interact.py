@@ -86,6 +86,8 @@ def test_a_hugging_face_style_lambda_closure_with_a_dropdown_the_panel_pins_and_
     widget.controls["arg.schedule"].value = "constant"
     assert widget.trace.scheduler is None and np.all(widget.trace.lr == 3e-4)
     assert [pin.label for pin in widget.pins] == [first.label]
+    assert widget.pin_name(first) == "schedule='cosine'", "named by what differs from the schedule on screen"
+    assert widget.pin_name(widget.pin("mine")) == "mine"
     code = widget.code()
     assert "def hugging_face(model" in code and "made = hugging_face(model, lr=0.0003" in code
     namespace = {"torch": torch, "S": S, "math": math, "model": torch.nn.Linear(2, 1)}
@@ -158,3 +160,13 @@ def test_interacts_downloads_are_the_figure_the_numbers_and_code_that_reproduces
     np.testing.assert_allclose(np.array(namespace["lrs"]), expected, rtol=1e-12)
     widget.controls["arg.warmup"].value = 5
     assert widget.downloads.links.value == "", "links of a schedule no longer on screen are taken away"
+
+
+def test_interacts_pins_are_named_by_what_differs_in_the_legend_and_the_list(made) -> None:
+    widget = interact(warmup_cosine, steps=60, warmup=(0, 30))
+    made.append(widget)
+    pin = widget.pin()
+    widget.controls["arg.warmup"].value = 20
+    legend = [text.get_text() for text in widget.plot.ax.get_legend().get_texts()]
+    assert "pinned: warmup=10" in legend, legend
+    assert widget.pin_name(pin) == "warmup=10"

@@ -77,8 +77,7 @@ class LiveSchedule(Pinned, widgets.VBox):
         self.downloads = Downloads(self._files, self._guard)
         self.add_class("lr-widgets-explorer")
         widgets.link((self.schedule, "step"), (self, "step"))
-        # the links held the schedule before this one
-        self.observe(self._guard(lambda _: self.downloads.clear()), "trace")
+        self.observe(self._guard(lambda _: self._new_trace()), "trace")
         self.observe(self._guard(lambda _: self.pacer.request("inspect")), "step")
         self.observe(self._guard(lambda change: self._show_pins(change["new"])), "pins")
 
@@ -102,6 +101,11 @@ class LiveSchedule(Pinned, widgets.VBox):
         self.code_view.value = (
             "<pre style='font-size: 12px; margin: 0; user-select: text'>" + html.escape(code) + "</pre>"
         )
+
+    def _new_trace(self) -> None:
+        self.downloads.clear()  # the links held the schedule before this one
+        if self.pins:
+            self._show_pins(self.pins)  # their names say what differs from this schedule
 
     def _show_pins(self, pins: list[Any]) -> None:
         self.plot.set_pins(pins, [self.pin_name(pin) for pin in pins])
