@@ -389,6 +389,12 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     assert cut_short(page) == [], "three param groups"
     name, slider = (control(page, "hidden.weight_decay").locator(sel).first for sel in ("code", ".noUi-target"))
     assert name.bounding_box()["x"] + name.bounding_box()["width"] <= slider.bounding_box()["x"], "name beside slider"
+    # Adam's long names ("decoupled_weight_decay") beside their checkbox
+    explorer.locator("select").nth(0).select_option("Adam")
+    tab("optimizer").click()
+    name, box = (control(page, "decoupled_weight_decay").locator(sel).first for sel in ("code", "input"))
+    box.wait_for()
+    assert name.bounding_box()["x"] + name.bounding_box()["width"] <= box.bounding_box()["x"], "name beside box"
     # LambdaLR: a formula has room
     explorer.locator("select").nth(1).select_option("LambdaLR")
     box = control(page, "lr_lambda").locator("input[type=text]")

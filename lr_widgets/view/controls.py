@@ -188,6 +188,8 @@ class HyperParamControl(widgets.HBox):
         start = hp.default if value is None and not hp.optional else value
         inner = self._build(start)
         self._label = label or hp.name
+        if label_width.endswith("px"):  # room for a long name ("decoupled_weight_decay") in 13 px monospace
+            label_width = f"{max(int(label_width[:-2]), 8 * len(self._label) + 4)}px"
         self._title = title = widgets.HTML(layout=widgets.Layout(width=label_width, min_width=label_width))
         if follow_label is not None:
             self.checkbox = widgets.Checkbox(
