@@ -29,9 +29,17 @@ __all__ = [
     "text_of",
     "UNSET",
     "LABEL_WIDTH",
+    "name_width",
 ]
 
 LABEL_WIDTH = "120px"
+
+
+def name_width(*names: str, at_least: str = LABEL_WIDTH) -> str:
+    """A label width (CSS px) with room for the longest of ``names`` in the labels' 13 px monospace."""
+    return f"{max(int(at_least.removesuffix('px')), *(8 * len(name) + 4 for name in names))}px"
+
+
 _SLIDER_POSITIONS = 400
 
 
@@ -188,8 +196,8 @@ class HyperParamControl(widgets.HBox):
         start = hp.default if value is None and not hp.optional else value
         inner = self._build(start)
         self._label = label or hp.name
-        if label_width.endswith("px"):  # room for a long name ("decoupled_weight_decay") in 13 px monospace
-            label_width = f"{max(int(label_width[:-2]), 8 * len(self._label) + 4)}px"
+        if label_width.endswith("px"):  # room for a long name ("decoupled_weight_decay")
+            label_width = name_width(self._label, at_least=label_width)
         self._title = title = widgets.HTML(layout=widgets.Layout(width=label_width, min_width=label_width))
         if follow_label is not None:
             self.checkbox = widgets.Checkbox(

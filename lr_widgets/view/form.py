@@ -19,7 +19,7 @@ from ..core.errors import LrWidgetsError
 from ..core.specs import MISSING, HyperParam, optimizer_spec, scheduler_spec
 from ..core.toy import GROUP_LAYERS, MAX_GROUPS
 from .abbreviations import abbreviation
-from .controls import HyperParamControl, widget_for
+from .controls import HyperParamControl, name_width, widget_for
 from .lifecycle import close_tree, replace_children
 
 __all__ = ["HyperParamForm", "GroupsForm", "GROUP_KEYS", "section"]
@@ -217,22 +217,21 @@ class GroupsForm(widgets.VBox):
         self._optimizer = optimizer
         self._defaults: dict[str, Any] = {}
         self._names = tuple(names) if names is not None else None
-        if self._names is None:
-            self.toggle = widgets.ToggleButtons(
-                options=[(" / ".join(GROUP_LAYERS[n]), n) for n in GROUP_LAYERS],
-                value=len(groups),
-                tooltips=[f"{n} param group{'s' if n > 1 else ''}" for n in GROUP_LAYERS],
-                style={"button_width": "auto"},
-            )
-        else:
-            n = len(self._names)
-            self.toggle = widgets.ToggleButtons(
-                options=[(f"your optimizer's {n} param group{'s' if n > 1 else ''}", n)],
-                value=n,
-                tooltips=["the param groups come from your optimizer: build it with other groups to see others"],
-                disabled=True,
-                style={"button_width": "auto"},
-            )
+        if self._names is None:  # the toy model: split as you like
+            counts = list(GROUP_LAYERS)
+            labels = [" / ".join(GROUP_LAYERS[n]) for n in counts]
+            tips = [f"{n} param group{'s' if n > 1 else ''}" for n in counts]
+        else:  # your optimizer's groups, as many as it has
+            counts = [len(self._names)]
+            labels = [f"your optimizer's {counts[0]} param group{'s' if counts[0] > 1 else ''}"]
+            tips = ["the param groups come from your optimizer: build it with other groups to see others"]
+        self.toggle = widgets.ToggleButtons(
+            options=list(zip(labels, counts)),
+            value=len(groups),
+            tooltips=tips,
+            disabled=self._names is not None,
+            style={"button_width": "auto"},
+        )
         self._rows = widgets.VBox()
         #: The controls by ``"<group>.<key>"`` (``"head.lr"``).
         self.controls: dict[str, HyperParamControl] = {}
@@ -266,9 +265,8 @@ class GroupsForm(widgets.VBox):
         spec = optimizer_spec(self._optimizer)
         known = {hp.name for hp in spec.hyperparams}
         keys = [key for key in GROUP_KEYS if key in known]
-        # room for the longest name ("hidden.weight_decay"), in the labels' 13 px monospace
-        longest = max(len(f"{group}.{key}") for group in self._group_names() for key in keys) if keys else 0
-        label_width = f"{max(120, 8 * longest + 8)}px"
+        # every group's names lined up, with room for the longest ("hidden.weight_decay")
+        label_width = name_width(*(f"{group}.{key}" for group in self._group_names() for key in keys))
         for g, group in enumerate(self._group_names()):
             for key in keys:
                 hp = spec.hyperparam(key)

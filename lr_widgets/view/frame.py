@@ -111,10 +111,6 @@ class LiveSchedule(Pinned, widgets.VBox):
         self.plot.set_pins(pins, [self.pin_name(pin) for pin in pins])
         self.schedule.render()
 
-    def pin_name(self, pin: Any) -> str:
-        """What the legend and the list of pins call a pin."""
-        return pin.label
-
     def code(self) -> str:
         """Runnable Python for the schedule on screen."""
         raise NotImplementedError

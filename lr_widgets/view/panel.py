@@ -80,7 +80,6 @@ class Section:
 class PanelContent:
     """The panel at one step: a heading and its sections."""
 
-    step: int
     heading: str
     sections: tuple[Section, ...]
 
@@ -118,7 +117,7 @@ def panel_content(replay: Replay, group_names: tuple[str, ...]) -> PanelContent:
         sections.append(Section(f"scheduler: {type(scheduler).__name__}", tuple(rows)))
     else:
         sections.append(Section("no scheduler: the LR stays as set"))
-    return PanelContent(replay.step, f"at step {replay.step}: {type(optimizer).__name__}", tuple(sections))
+    return PanelContent(f"at step {replay.step}: {type(optimizer).__name__}", tuple(sections))
 
 
 def _row(key: str, value: str, indent: str = "  ") -> str:
@@ -149,13 +148,14 @@ def panel_text(replay: Replay, group_names: tuple[str, ...]) -> str:
 _CELL = "padding: 1px 8px 1px 0; vertical-align: top; text-align: left"
 
 
-def _cell(tag: str, text: str, changed: bool = False, nowrap: bool = False) -> str:
-    """A table cell; a cell of several lines (a group's params) has one line each, read whole."""
+def _cell(tag: str, text: str, since: str | None = None, nowrap: bool = False) -> str:
+    """A table cell, highlighted if it changed ``since``; a cell of several lines (a group's params) has one
+    line each, read whole."""
     style = _CELL + ("; white-space: nowrap" if nowrap else "")
     mark = ""
-    if changed:
+    if since is not None:
         style += f"; background: {_CHANGED}"
-        mark = " class='lr-widgets-changed' title='changed since the previous inspected step'"
+        mark = f" class='lr-widgets-changed' title='changed since {html.escape(since, quote=True)}'"
     lines = text.split("\n")
     body = (
         html.escape(text)
@@ -190,8 +190,7 @@ def _html(content: PanelContent, changed: set[tuple[str, str, str]], since: str 
         for key, cells in section.rows:
             row = [_cell("th", key, nowrap=True)]
             for column, cell in zip(section.columns or ("",), cells):
-                hot = (section.title, key, column) in changed
-                row.append(_cell("td", cell, hot))
+                row.append(_cell("td", cell, since if (section.title, key, column) in changed else None))
             parts.append("<tr>" + "".join(row) + "</tr>")
         parts.append("</table>")
     parts.append("</div>")

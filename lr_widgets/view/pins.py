@@ -23,6 +23,10 @@ class Pinned(traitlets.HasTraits):
     #: The schedules kept on screen as faded, labelled lines.
     pins = traitlets.List()
 
+    def pin_name(self, pin: Pin) -> str:
+        """What the legend and the list of pins call a pin (its label; owners name them by what differs)."""
+        return pin.label
+
     def unpin(self, label: str | None) -> None:
         """Remove the pin called ``label``."""
         self.pins = [pin for pin in self.pins if pin.label != label]
@@ -42,7 +46,7 @@ class PinsBar(widgets.HBox):
     Parameters
     ----------
     owner
-        A :class:`Pinned` widget with a ``pin()`` method.
+        A :class:`Pinned` widget with a ``pin()`` method (and ``trace``, whose change renames the pins).
     guard
         Runs a callback so that its mistakes reach the owner's status line.
     """
@@ -70,8 +74,7 @@ class PinsBar(widgets.HBox):
     def _listed(self, pins: list[Any], keep: bool = False) -> None:
         """List the pins by the names the legend gives them (``owner.pin_name``); their labels are the values."""
         chosen = self.choice.value
-        name = getattr(self._owner, "pin_name", lambda pin: pin.label)
-        self.choice.options = [(name(pin), pin.label) for pin in pins]
+        self.choice.options = [(self._owner.pin_name(pin), pin.label) for pin in pins]
         labels = [pin.label for pin in pins]
         # the newest, ready to be removed (or, when only the names change, the one chosen before)
         self.choice.value = chosen if keep and chosen in labels else labels[-1] if labels else None
