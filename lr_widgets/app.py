@@ -29,7 +29,7 @@ import traitlets
 from .core.adopt import adopt
 from .core.arguments import tied_run_lengths
 from .core.code import python_code
-from .core.config import Config, differences
+from .core.config import Config, differences, same_question
 from .core.errors import IncompatibleError, LrWidgetsError
 from .core.overrides import overwritten
 from .core.simulate import Replayer, Trace, simulate
@@ -291,7 +291,7 @@ class Explorer(LiveSchedule):
         it is drawn, so after a refusal ``config`` is the refused question and ``status`` says why.
         """
         question = self._question()
-        if self._answered is not None and self._answered is self.config and _same(question, self.config):
+        if self._answered is not None and self._answered is self.config and same_question(question, self.config):
             self._inspect()  # the same question again (a class switched back and forth, a form rebuilt):
             self._propose(self.trace)  # rebuilt forms show again what the core filled in
             return
@@ -434,14 +434,6 @@ def _notes(trace: Trace) -> str:
     notes += [f"Note: {note}." for note in trace.notes]
     notes += [f"torch warned: {message}" for message in trace.warnings]
     return " ".join(notes)
-
-
-def _same(a: Config, b: Config) -> bool:
-    """Whether two questions ask the same (values that cannot be compared, such as tensors, differ)."""
-    try:
-        return all(bool(getattr(a, field.name) == getattr(b, field.name)) for field in dataclasses.fields(Config))
-    except Exception:  # noqa: BLE001 -- a tensor lr or an array metric: ask again
-        return False
 
 
 class _Default:

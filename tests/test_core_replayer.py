@@ -45,6 +45,7 @@ def _same(a, b) -> None:
         assert torch.equal(pa, pb)
     sa, sb = a.optimizer.state_dict(), b.optimizer.state_dict()
     assert [{k: v for k, v in g.items()} for g in sa["param_groups"]] == [dict(g) for g in sb["param_groups"]]
+    assert [list(g) for g in a.optimizer.param_groups] == [list(g) for g in b.optimizer.param_groups], "same order"
     assert sa["state"].keys() == sb["state"].keys()
     for key in sa["state"]:
         _equal(sa["state"][key], sb["state"][key])
@@ -97,3 +98,25 @@ def test_snapshots_of_a_large_model_are_spaced_to_fit_the_memory_budget() -> Non
     replayer = Replayer(trace, parameters=big, memory=100 * 2**20)
     # 12 MB per snapshot (the weight and Adam's two moments): 8 fit in 100 MB
     assert replayer.every == 1_250
+
+
+def test_a_trace_that_trains_the_same_way_keeps_the_snapshots() -> None:
+    short = simulate("Adam", None, "StepLR", {"step_size": 30}, steps=600)
+    longer = simulate("Adam", None, "StepLR", {"step_size": 30}, steps=900)
+    replayer = Replayer(short)
+    assert replayer.cost(550) == 550
+    assert replayer.prepare(10_000) and not replayer.prepare(10_000), "trained ahead to the end, then nothing to do"
+    assert replayer.retrace(longer) and replayer.trace is longer
+    assert replayer.cost(550) <= 100 and replayer.cost(850) > 100
+    _same(replayer.at(850), replay(longer, 850))
+    _same(replayer.at(420), replay(longer, 420))
+    assert replayer.retrace(short) and replayer.cost(599) <= 100, "back to the shorter run: snapshots up to its end"
+    # another lr, or a run length that follows steps, trains another way
+    assert not replayer.retrace(simulate("Adam", {"lr": 0.01}, "StepLR", {"step_size": 30}, steps=600))
+    follows = simulate("Adam", None, "CosineAnnealingLR", None, steps=600)
+    assert not Replayer(follows).retrace(simulate("Adam", None, "CosineAnnealingLR", None, steps=900))
+    plateau = simulate("SGD", None, "ReduceLROnPlateau", None, steps=300, metric=[1.0] * 300)
+    assert Replayer(plateau).retrace(simulate("SGD", None, "ReduceLROnPlateau", None, steps=400, metric=[1.0] * 400))
+    assert not Replayer(plateau).retrace(
+        simulate("SGD", None, "ReduceLROnPlateau", None, steps=300, metric=[1.0] * 299 + [0.5])
+    )

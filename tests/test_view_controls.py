@@ -79,3 +79,14 @@ def test_following_a_proposal_and_stopping() -> None:
     assert t_max.value == 500
     t_max.slider.value = 120  # by hand
     assert t_max.value == 120 and t_max.follows is False and t_max.checkbox.value is False
+
+
+def test_a_value_set_from_code_is_one_change_and_leaves_the_follow_checkbox_alone() -> None:
+    # a bool is shown by a checkbox: the "= steps" one is not the value's, so it must not tick itself
+    t_max = widget_for(T_MAX, 100, follows=True, follow_label="= steps")
+    t_max.proposed = 300
+    seen: list = []
+    t_max.observe(lambda change: seen.append(change["new"]), "value")
+    t_max.value = True
+    assert seen == [True] and t_max.value is True
+    assert t_max.follows is False and t_max.checkbox.value is False

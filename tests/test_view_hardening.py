@@ -400,3 +400,16 @@ def test_without_ipympl_a_static_figure_and_a_hint(backend: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_schedule_near_the_largest_float_draws_on_a_log_axis() -> None:
+    # found by the random walk above: matplotlib's log ticks went past the largest float and failed
+    explorer = Explorer("RMSprop", "ExponentialLR", steps=200)
+    try:
+        explorer.controls["scheduler.gamma"].value = 21.0
+        explorer.controls["log_y"].value = True
+        assert explorer.status == "" and explorer.trace.lr.max() > 1e260
+        assert explorer.png().startswith(b"\x89PNG")
+        assert np.isfinite(explorer.plot.ax.get_yticks()).all()
+    finally:
+        explorer.close()

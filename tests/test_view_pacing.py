@@ -132,3 +132,46 @@ def test_an_error_during_a_burst_lands_in_the_status_line_and_the_next_value_wor
         assert explorer.trace.optimizer_kwargs["lr"] == 0.2
     finally:
         explorer.close()
+
+
+def test_an_idle_kernel_trains_ahead_so_any_step_is_one_snapshot_interval_away() -> None:
+    async def main() -> tuple[Explorer, list[float]]:
+        explorer = _as_from_the_front_end(Explorer("AdamW", "OneCycleLR", steps=1_000))
+        assert explorer.inspector.cost(900) == 900, "nothing trained ahead before the kernel is idle"
+        waits = []  # how long a control change waits for the slice of training ahead in progress
+        loop = asyncio.get_running_loop()
+        while explorer.inspector.cost(999) > 100:
+            asked = loop.time()
+            await asyncio.sleep(0)
+            waits.append(loop.time() - asked)
+        return explorer, waits
+
+    explorer, waits = asyncio.run(main())
+    try:
+        assert max(explorer.inspector.cost(step) for step in range(1_001)) <= 100
+        explorer.step = 900
+        assert explorer.inspector.panel.text == panel_text(replay(explorer.trace, 900), explorer.trace.group_names)
+        assert max(waits) < 1.0, "a slice of training ahead is short (0.02 s on a quiet machine)"
+    finally:
+        explorer.close()
+
+
+def test_a_run_that_trains_the_same_way_keeps_the_snapshots_and_a_new_one_does_not() -> None:
+    async def main() -> Explorer:
+        explorer = _as_from_the_front_end(Explorer("Adam", "StepLR", steps=600))
+        explorer.controls["scheduler.step_size"].value = 30
+        await _until(lambda: explorer.inspector.cost(599) <= 100)
+        explorer.controls["steps"].value = 800  # StepLR's step_size does not follow steps: same training
+        await _until(lambda: not explorer.pacer.pending)
+        assert explorer.inspector.cost(550) <= 100, "the snapshots of the first 600 steps are kept"
+        explorer.controls["optimizer.lr"].value = 0.01  # another training
+        await _until(lambda: not explorer.pacer.pending)
+        assert explorer.inspector.cost(550) > 100, "its snapshots start afresh"
+        return explorer
+
+    explorer = asyncio.run(main())
+    try:
+        explorer.step = 700
+        assert explorer.inspector.panel.text == panel_text(replay(explorer.trace, 700), explorer.trace.group_names)
+    finally:
+        explorer.close()

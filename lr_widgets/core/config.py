@@ -21,7 +21,7 @@ from .errors import IncompatibleError, InvalidValueError, RunLengthError
 from .metrics import check_metric
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
 
-__all__ = ["Config", "FrozenDict", "differences"]
+__all__ = ["Config", "FrozenDict", "differences", "same_question"]
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -272,3 +272,18 @@ def _written(value: Any) -> str:
     if isinstance(value, (int, str)):
         return str(value)
     return getattr(value, "text", None) or repr(value)  # a Formula by its text
+
+
+def same_question(a: Config, b: Config, *, apart_from: Sequence[str] = ()) -> bool:
+    """Whether two configs ask the same, field by field (but the fields ``apart_from``).
+
+    Values that cannot be compared (a tensor lr, an array metric) count as different.
+    """
+    try:
+        return all(
+            bool(getattr(a, f.name) == getattr(b, f.name))
+            for f in dataclasses.fields(Config)
+            if f.name not in apart_from
+        )
+    except Exception:  # noqa: BLE001 -- a comparison that is not a bool
+        return False

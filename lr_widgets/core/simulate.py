@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from .arguments import check_steps
-from .config import Config
+from .config import Config, same_question
 from .errors import (
     IncompatibleError,
     InvalidValueError,
@@ -47,7 +47,7 @@ from .introspect import group_lrs, group_momenta
 from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
 from .private import PRIVATE
 from .specs import momentum_key_of, needs_closure, scheduler_spec
-from .toy import NamedGroups, ToyProblem, copied_problem, numbered_groups, toy_problem
+from .toy import NamedGroups, ToyProblem, copied_problem, numbered_groups, one_thread, toy_problem
 
 __all__ = [
     "Trace",
@@ -59,6 +59,7 @@ __all__ = [
     "replay",
     "build",
     "classic_step",
+    "same_trajectory",
     "synthetic_metric",
     "SYNTHETIC_METRICS",
 ]
@@ -520,7 +521,7 @@ def simulate(
     else:
         config = Config(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups, metric)
     config = config.resolved()
-    with _recording_warnings() as caught:
+    with _recording_warnings() as caught, one_thread():
         run, lr, momentum = _schedule(config)
     return Trace(
         lr=lr,
@@ -664,7 +665,7 @@ def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) ->
         and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
     config = _check_replay(trace, step, parameters)
-    with _recording_warnings():
+    with _recording_warnings(), one_thread():
         run = _Run(config, parameters)
         for _ in range(int(step)):
             run.advance(train=True)
@@ -740,7 +741,7 @@ class Replayer:
             self._restore(start)
             run = self._live()
         taken = 0
-        with _recording_warnings():
+        with _recording_warnings(), one_thread():
             while run.done < step and (limit is None or taken < limit):
                 run.advance(train=True)
                 taken += 1
@@ -748,13 +749,46 @@ class Replayer:
                     self._save(run)
         return run.done == step
 
+    def prepare(self, limit: int) -> bool:
+        """Train ahead for visits to come: at most ``limit`` steps on from the furthest step reached,
+        towards the run's end, keeping snapshots on the way; whether there is more to do.
+
+        Afterwards every step is at most :attr:`every` training steps from a snapshot.
+        """
+        furthest = max(max(self._snapshots, default=0), self._run.done if self._run is not None else 0)
+        if self.trace.steps - furthest < self.every:
+            return False
+        self.advance(self.trace.steps, limit=limit)
+        return True
+
+    def retrace(self, trace: Trace) -> bool:
+        """Take ``trace`` instead, keeping the snapshots, if it trains the same way; whether it does.
+
+        Two traces train the same way up to the shorter one's end when they ask the same optimizer and
+        scheduler with the same resolved arguments and metric values, only for another number of steps
+        (a run length given by hand, not following ``steps``). Snapshots past the new end are dropped.
+        """
+        if trace is self.trace:
+            return True
+        if self._parameters is None and not same_trajectory(self.trace, trace):
+            return False
+        if self._parameters is not None and trace.config != self.trace.config:
+            return False
+        self.trace, self._config = trace, trace.config
+        self._snapshots = {k: v for k, v in self._snapshots.items() if k <= trace.steps}
+        if self._run is not None and self._run.done > trace.steps:
+            self._run = None
+        elif self._run is not None:
+            self._run.config = trace.config  # the metric it reads from now on
+        return True
+
     def _live(self) -> _Run:
         if self._run is None:
             self._run = self._fresh()
         return self._run
 
     def _fresh(self) -> _Run:
-        with _recording_warnings():
+        with _recording_warnings(), one_thread():
             return _Run(self._config, self._parameters)
 
     def _start(self, step: int) -> int:
@@ -777,11 +811,31 @@ class Replayer:
             with torch.no_grad():
                 for parameter, saved in zip(_trained(run), snapshot.parameters):
                     parameter.copy_(saved)
+            order = [list(group) for group in run.optimizer.param_groups]
             run.optimizer.load_state_dict(copy.deepcopy(snapshot.optimizer))
+            for group, keys in zip(run.optimizer.param_groups, order):  # loading puts "params" last: as built again
+                ordered = {key: group[key] for key in keys if key in group}
+                ordered.update(group)
+                group.clear()
+                group.update(ordered)
             if run.scheduler is not None and snapshot.scheduler is not None:
                 run.scheduler.load_state_dict(copy.deepcopy(snapshot.scheduler))
             run.done = step
         self._run = run
+
+
+def same_trajectory(a: Trace, b: Trace) -> bool:
+    """Whether two traces train the toy model the same way up to the shorter one's end.
+
+    True when they differ at most in ``steps`` (with every run length resolved to the same value) and
+    their metrics agree step by step.
+    """
+    if not same_question(a.config, b.config, apart_from=("steps", "metric", "filled", "notes", "metric_source")):
+        return False
+    if (a.config.metric is None) != (b.config.metric is None):
+        return False
+    short = min(a.steps, b.steps)
+    return a.config.metric is None or np.array_equal(a.config.metric[:short], b.config.metric[:short])
 
 
 def _trained(run: _Run) -> list[torch.Tensor]:

@@ -9,7 +9,8 @@ are split into 1, 2 (``body`` / ``head``) or 3 param groups.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +28,7 @@ __all__ = [
     "NamedGroups",
     "GROUP_LAYERS",
     "MAX_GROUPS",
+    "one_thread",
 ]
 
 #: The layers in each param group, by number of groups.
@@ -37,6 +39,26 @@ GROUP_LAYERS: dict[int, dict[str, tuple[str, ...]]] = {
 }
 MAX_GROUPS = max(GROUP_LAYERS)
 SEED = 0
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch with one intra-op thread inside, and the caller's setting again afterwards.
+
+    The toy problem's tensors are tiny: more threads only fight a browser and a Jupyter server for
+    the CPU (a training step costs 20-60 ms with torch's default threads on a busy 2-core machine,
+    0.7 ms with one). The toy model's results do not change: torch splits an operation over threads
+    only from tens of thousands of elements on, and its tensors have a few dozen.
+    """
+    before = torch.get_num_threads()
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass

@@ -191,10 +191,12 @@ class HyperParamControl(widgets.HBox):
         self.slider: widgets.Widget | None = None
         #: The text box, where the hyperparameter has one (None otherwise).
         self.text_box: widgets.Text | None = None
-        self._parts: list[widgets.Widget] = []
+        #: The "= steps" checkbox of a run length (None otherwise).
+        self.checkbox: widgets.Checkbox | None = None
+        self._parts: list[widgets.Widget] = []  # the widgets that show the value
         self._pair: list[widgets.FloatSlider] = []
         start = hp.default if value is None and not hp.optional else value
-        inner = self._build(start)
+        inner = [*self._build(start)]  # a copy: the follow checkbox is not one of the value's parts
         self._label = label or hp.name
         if label_width.endswith("px"):  # room for a long name ("decoupled_weight_decay")
             label_width = name_width(self._label, at_least=label_width)
@@ -288,7 +290,7 @@ class HyperParamControl(widgets.HBox):
 
         ``why=None``: the argument counts again.
         """
-        for part in self._parts:
+        for part in [*self._parts, *([self.checkbox] if self.checkbox is not None else [])]:
             part.disabled = bool(why) and entirely
         self._hover(f"{why}. {self.help}" if why else self.help)
 

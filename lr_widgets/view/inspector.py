@@ -4,10 +4,16 @@ A :class:`~lr_widgets.core.simulate.Replayer` trains them for real up to the ste
 replay is shown at once; a long one, started by the front end, goes on in chunks of
 :data:`PANEL_CHUNK` steps between the kernel's other messages, so the figure and the
 controls keep answering, and the panel says how far it has come.
+
+While the kernel has nothing else to do, the replayer trains ahead towards the end of the run in
+slices of :data:`IDLE_SLICE` seconds, keeping snapshots, so that a later visit to any step costs at
+most a snapshot interval. The replayers of the last :data:`KEPT` runs are kept: going back to a
+run, or to one that trains the same way (only its number of steps differs), finds its snapshots.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +21,18 @@ from ..core.simulate import Replay, Replayer, Trace
 from .pacing import Pacer, running_loop
 from .panel import Panel, panel_content
 
-__all__ = ["StepInspector", "PANEL_CHUNK"]
+__all__ = ["StepInspector", "PANEL_CHUNK", "IDLE_SLICE", "IDLE_PAUSE", "KEPT"]
 
 #: Training steps the panel replays at once; a longer replay goes on in chunks of this size
 #: between the kernel's other messages, so the figure and the controls keep answering.
 PANEL_CHUNK = 200
+#: Seconds of training ahead per turn of the event loop: the most a control change waits for it.
+IDLE_SLICE = 0.02
+#: Seconds between two slices of training ahead (the kernel reads its messages meanwhile), and
+#: before the first one after the panel was shown.
+IDLE_PAUSE = 0.01
+#: Runs whose replayers (and snapshots) are kept.
+KEPT = 3
 
 
 class StepInspector:
@@ -50,8 +63,11 @@ class StepInspector:
         self._guard = guard
         self._replayer_for = replayer_for
         self._replayer: Any = None
+        self._kept: list[Any] = []  # the replayers of the last runs, the latest first
         self._target: int | None = None
         self._shown: tuple[Trace, int] | None = None  # the run and step the panel shows
+        self._ahead: Any = None  # the event loop's handle of the next slice of training ahead
+        self._pace = 0.001  # seconds per training step, as last measured
 
     @property
     def training(self) -> bool:
@@ -63,10 +79,14 @@ class StepInspector:
         """The panel's text (the last step reached; see :meth:`settle`)."""
         return self.panel.text
 
+    def cost(self, step: int) -> int:
+        """Training steps the panel would take now to show ``step`` of the run it shows (0: at once)."""
+        return 0 if self._replayer is None else self._replayer.cost(step)
+
     def inspect(self, trace: Trace, step: int) -> None:
         """The panel at ``step`` of ``trace``: at once if that is a short replay, else in chunks."""
         if self._replayer is None or self._replayer.trace is not trace:
-            self._replayer = self._replayer_for(trace)
+            self._replayer = self._replayer_of(trace)
         loop = self._pacer.defer()
         if loop is None or self._replayer.cost(step) <= PANEL_CHUNK:
             self._target = None
@@ -102,6 +122,42 @@ class StepInspector:
         content = panel_content(at, at.group_names)
         self.panel.show(content, since=self._since(trace, at.step))
         self._shown = (trace, at.step)
+        self._train_ahead_later()
+
+    def _replayer_of(self, trace: Trace) -> Any:
+        """A kept replayer that can take ``trace`` (same run, or one that trains the same way), else a new one."""
+        for kept in self._kept:
+            retrace = getattr(kept, "retrace", None)
+            if kept.trace is trace or (retrace is not None and retrace(trace)):
+                self._kept.remove(kept)
+                break
+        else:
+            kept = self._replayer_for(trace)
+        self._kept = [kept, *self._kept][:KEPT]
+        return kept
+
+    # -- training ahead while the kernel is idle ------------------------------------------
+    def _train_ahead_later(self) -> None:
+        loop = running_loop()
+        if loop is None or self._ahead is not None or getattr(self._replayer, "prepare", None) is None:
+            return  # no kernel (a script, a test), already planned, or a replayer that keeps no snapshots
+        self._ahead = loop.call_later(IDLE_PAUSE, self._guard(self._train_ahead))
+
+    def _train_ahead(self) -> None:
+        """One slice of training ahead, unless the front end asked for something meanwhile."""
+        self._ahead = None
+        replayer = self._replayer
+        if replayer is None or self._target is not None:
+            return  # closed, or a replay to a step asked for is running (it plans the next slice when done)
+        if self._pacer.pending:
+            self._train_ahead_later()  # a control change goes first
+            return
+        limit = max(1, int(IDLE_SLICE / self._pace))
+        start = time.perf_counter()
+        more = replayer.prepare(limit)
+        self._pace = max(1e-5, (time.perf_counter() - start) / limit)
+        if more:
+            self._train_ahead_later()
 
     def _since(self, trace: Trace | None, step: int) -> str | None:
         """What the panel's highlights compare with: the step shown before in the same run, or, after a
@@ -121,6 +177,10 @@ class StepInspector:
             self._show(self._replayer.at(step))
 
     def close(self) -> None:
-        """Stop a replay in progress and let go of the trained copies."""
+        """Stop a replay in progress and training ahead, and let go of the trained copies."""
         self._target = None
         self._replayer = None
+        self._kept = []
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator
 
 from ..core.marks import Mark
 from ..core.simulate import Trace
@@ -60,6 +60,15 @@ PROJECTOR = PlotStyle(
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+class _FiniteLogLocator(LogLocator):
+    """matplotlib's log ticks without the ones past the largest float (it fails to label an infinite tick)."""
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            ticks = super().tick_values(vmin, vmax)
+        return ticks[np.isfinite(ticks)]
 
 
 def _drawing_waits(method: _Method) -> _Method:
@@ -266,7 +275,9 @@ class SchedulePlot:
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
         self.ax.set_yscale("log" if log else "linear")
-        if not log:
+        if log:
+            self.ax.yaxis.set_major_locator(_FiniteLogLocator())
+        else:
             self._linear_ticks()
         self._rescale()
         self._tight_layout()  # tick labels of another width
