@@ -7,6 +7,7 @@ Screenshots of every state are saved in test-artifacts/ — look at them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -658,6 +659,15 @@ class Voila:
         """The ids of the kernels the server runs now (from its children's connection files)."""
         return set(self._children())
 
+    def memory_mb(self) -> dict[str, float]:
+        """Each kernel's resident memory, in MB."""
+        found = {}
+        for kernel, (pid, _) in self._children().items():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                found[kernel] = int(status.split("VmRSS:")[1].split()[0]) / 1024
+        return found
+
     def wait_for_warm_kernels(self, seconds: float = 180) -> None:
         """Until Voilà's pool of preheated kernels is full and they have run the notebook (they are idle)."""
         deadline = time.monotonic() + seconds
@@ -674,9 +684,9 @@ class Voila:
             before = now
 
 
-@pytest.fixture(scope="module")
-def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voila]:
-    """Classroom mode: Voilà serving the classroom notebook as an app, without code cells."""
+@contextmanager
+def _voila(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[Voila]:
+    """Voilà serving the classroom notebook as an app, started as the README says (with ``options``)."""
     try:
         import voila as _  # noqa: F401
     except ImportError:
@@ -692,11 +702,19 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voila]:
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
+        *options,
         "notebooks/classroom.ipynb",
     ]
     url = f"http://127.0.0.1:{port}"
     with _server(command, home, ready=f"{url}/voila/static/extension.js") as server:
         yield Voila(url + "/", server.pid, home / "server.log")
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voila]:
+    """Classroom mode: Voilà serving the classroom notebook as an app, without code cells."""
+    with _voila(tmp_path_factory) as server:
+        yield server
 
 
 def _visible_text_below_px(page, root: str, px: float) -> list[str]:
@@ -792,6 +810,83 @@ def test_classroom_mode_in_voila_is_warm_large_fits_a_projector_and_culls_closed
     measured |= {"closed_tab_kernel_gone_s": round(closed, 1), "vanished_tab_kernel_culled_s": round(vanished, 1)}
     (ARTIFACTS / "classroom-voila.json").write_text(json.dumps(measured))
     context.close()
+
+
+#: Visitors who open the classroom page at the same moment.
+CLASS_SIZE = 10
+
+#: Notes, in the page, when the figure is first drawn (ms from the page's own start).
+_FIRST_CANVAS_JS = """
+(() => {
+  const poll = () => {
+    const c = document.querySelector('.jupyter-matplotlib-canvas-div canvas');
+    if (c && c.width > 0 && c.toDataURL().length > 20000) { window.__firstCanvas = performance.now(); }
+    else { setTimeout(poll, 50); }
+  };
+  poll();
+})();
+"""
+
+
+def test_a_class_of_ten_opens_the_app_at_once_each_sees_it_redraw_and_their_kernels_go(
+    browser, tmp_path_factory
+) -> None:
+    """Issue 14: ten visitors at once against one server on this 2-core machine, as the README tells a
+    teacher to start it for a class (a pool of warm kernels as large as the class)."""
+    with _voila(tmp_path_factory, f"--pool_size={CLASS_SIZE}") as voila:
+        voila.wait_for_warm_kernels(seconds=900)
+        warm = voila.kernels()
+        assert len(warm) == CLASS_SIZE
+        memory = voila.memory_mb()
+        visitors = []
+        opened = time.monotonic()
+        for _ in range(CLASS_SIZE):  # navigations started one after another, without waiting for a page
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            context.add_init_script(_FIRST_CANVAS_JS)
+            page = context.new_page()
+            page.goto(voila.url, wait_until="commit", timeout=120_000)
+            visitors.append((context, page))
+        started = time.monotonic() - opened
+        first_canvas, kernels = [], []
+        for _, page in visitors:
+            page.wait_for_function("window.__firstCanvas !== undefined", timeout=300_000)
+            first_canvas.append(page.evaluate("window.__firstCanvas") / 1000)
+            kernels.append(
+                page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+            )
+        running = len(voila.kernels())  # the visitors' and the warm ones Voilà starts as each is taken
+        assert len(set(kernels)) == CLASS_SIZE, "each visitor has a kernel of their own"
+        assert set(kernels) <= warm, "each visitor got a kernel that had run the notebook already"
+        redraw = []
+        for _, page in visitors:  # each one moves the lr slider and sees the figure change
+            assert not any(error in page.inner_text("body") for error in WIDGET_ERRORS)
+            handle = page.locator(".lr-widgets-control .noUi-handle").first
+            before = canvas_image(page)
+            moved = time.monotonic()
+            handle.focus()
+            handle.press("ArrowRight")
+            wait_for_new_image(page, before, seconds=60)
+            redraw.append(time.monotonic() - moved)
+        shoot(visitors[-1][1], "classroom-ten-visitors-last")
+        for context, page in visitors:
+            page.close(run_before_unload=True)
+            context.close()
+        closed = time.monotonic()
+        while set(kernels) & voila.kernels():
+            assert time.monotonic() - closed < 60, "the kernels of closed tabs are gone within a minute"
+            time.sleep(0.5)
+        gone = time.monotonic() - closed
+    measured = {
+        "visitors": CLASS_SIZE,
+        "navigations_started_within_s": round(started, 2),
+        "first_canvas_s": sorted(round(s, 2) for s in first_canvas),
+        "first_canvas_median_s": round(statistics.median(first_canvas), 2),
+        "redraw_after_slider_s": sorted(round(s, 2) for s in redraw),
+        "kernel_memory_mb": sorted(round(mb) for mb in memory.values()),
+        "kernels_running_once_the_class_arrived": running,
+        "closed_kernels_gone_s": round(gone, 1),
+    }
+    (ARTIFACTS / "classroom-ten-visitors.json").write_text(json.dumps(measured, indent=1))
 
 
 def test_interact_on_a_hugging_face_style_function_renders_redraws_and_pins(lab, page) -> None:

@@ -411,5 +411,18 @@ def test_a_schedule_near_the_largest_float_draws_on_a_log_axis() -> None:
         assert explorer.status == "" and explorer.trace.lr.max() > 1e260
         assert explorer.png().startswith(b"\x89PNG")
         assert np.isfinite(explorer.plot.ax.get_yticks()).all()
+        explorer.controls["log_y"].value = False
+        explorer.controls["scheduler.gamma"].value = 31.0
+        explorer.controls["log_y"].value = True  # the log axis set after the schedule
+        assert explorer.status == ""
+        for gamma in (31.0, 40.0):  # 1.9e296 at the end (margins past the largest float), then inf
+            explorer.controls["scheduler.gamma"].value = gamma
+            assert explorer.status == ""
+            low, high = explorer.plot.ax.get_ylim()
+            finite = explorer.trace.lr[np.isfinite(explorer.trace.lr)]
+            assert low <= finite.min() and finite.max() <= high, "the limits hold the schedule"
+            assert explorer.png().startswith(b"\x89PNG")
+        explorer.controls["scheduler.gamma"].value = 0.9
+        assert explorer.plot.ax.get_ylim()[1] < 1, "and follow it back down"
     finally:
         explorer.close()

@@ -167,6 +167,6 @@ def test_interacts_pins_are_named_by_what_differs_in_the_legend_and_the_list(mad
     made.append(widget)
     pin = widget.pin()
     widget.controls["arg.warmup"].value = 20
-    legend = [text.get_text() for text in widget.plot.ax.get_legend().get_texts()]
+    legend = [entry.label for entry in widget.plot.legend]
     assert "pinned: warmup=10" in legend, legend
     assert widget.pin_name(pin) == "warmup=10"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,9 +58,10 @@ def test_moving_a_slider_does_not_redo_the_layout(steps: int, monkeypatch: pytes
         monkeypatch.setattr(explorer.figure, "tight_layout", lambda *a, **k: calls.append(1))
         for value in (0.02, 0.05, 0.07):
             explorer.controls["optimizer.lr"].value = value
-        assert calls == [], "the legend says the same, so the layout stays"
-        explorer.controls["scheduler"].value = "OneCycleLR"  # momentum appears: a new legend entry
-        assert calls, "a new legend needs a new layout"
+        assert calls == [], "the same lines on the same axes, so the layout stays"
+        explorer.controls["scheduler"].value = "OneCycleLR"  # momentum appears, on an axis of its own
+        assert calls, "a new axis needs a new layout"
+        assert any("momentum" in entry.label for entry in explorer.plot.legend)
         assert explorer.status == ""
     finally:
         explorer.close()
@@ -104,3 +107,26 @@ def test_no_tick_or_axis_label_is_cut_off_even_at_a_million_steps(explorers, kwa
     explorer = explorers(**kwargs)
     explorer.settle()
     assert _cut_off_text(explorer.figure) == []
+
+
+def test_the_legend_is_beside_the_canvas_and_in_every_picture(tmp_path) -> None:
+    explorer = Explorer("SGD", "OneCycleLR", steps=300)
+    try:
+        explorer.pin("first try")
+        labels = [entry.label for entry in explorer.plot.legend]
+        assert labels[0] == "lr" and "pinned: first try" in labels and "turning points" not in labels[:1]
+        assert any("momentum" in label for label in labels)
+        shown = explorer.schedule.legend.value
+        for entry in explorer.plot.legend:
+            assert html.escape(entry.label) in shown and entry.color in shown
+        assert explorer.figure.axes[0].get_legend() is None, "the live figure draws no legend"
+        before = [getattr(explorer.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")]
+        with explorer.plot.as_picture():
+            legend = explorer.figure.axes[0].get_legend()
+            assert [text.get_text() for text in legend.get_texts()] == labels
+            assert explorer.figure.axes[0].get_title() == explorer.plot.title
+        assert explorer.figure.axes[0].get_legend() is None and explorer.figure.axes[0].get_title() == ""
+        assert [getattr(explorer.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")] == before
+        assert explorer.png().startswith(b"\x89PNG")
+    finally:
+        explorer.close()

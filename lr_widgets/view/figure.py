@@ -46,9 +46,8 @@ class FigureView:
         """Draw the figure once for everything that changed."""
         self.plot.redraw()
         if self.static is not None:
-            buffer = io.BytesIO()
-            with self.plot.titled():
-                self.plot.figure.savefig(buffer, format="png", dpi=80)
+            buffer = io.BytesIO()  # the title and the legend are beside it, as beside a live canvas
+            self.plot.figure.savefig(buffer, format="png", dpi=80)
             self.static.value = buffer.getvalue()
 
 

@@ -133,10 +133,10 @@ class LiveSchedule(Pinned, widgets.VBox):
 
     # -- public ---------------------------------------------------------------------------
     def png(self) -> bytes:
-        """The figure as a PNG, titled (what "downloads" offers)."""
+        """The figure as a PNG with its title and legend (what "downloads" offers)."""
         self.settle()
         buffer = io.BytesIO()
-        with self.plot.titled():
+        with self.plot.as_picture():
             self.figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
         return buffer.getvalue()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, MaxNLocator
@@ -21,7 +23,17 @@ from ..core.marks import Mark
 from ..core.simulate import Trace
 from ..core.specs import optimizer_spec
 
-__all__ = ["SchedulePlot", "Pin", "PlotStyle", "PROJECTOR", "x_values", "decimate", "plot_schedule"]
+__all__ = [
+    "SchedulePlot",
+    "Pin",
+    "PlotStyle",
+    "PROJECTOR",
+    "LegendEntry",
+    "legend_entry",
+    "x_values",
+    "decimate",
+    "plot_schedule",
+]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
 _MOMENTUM_COLOR = "C3"
@@ -60,6 +72,21 @@ PROJECTOR = PlotStyle(
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _hold_the_data(axes: Any) -> None:
+    """Limits that hold the data, where matplotlib's margins overflow (a schedule near the largest float,
+    as ``ExponentialLR(gamma=31)`` reaches): then the data's own range, with no margin."""
+    data = axes.dataLim
+    low, high = data.y0, data.y1
+    if axes.get_yscale() == "log":
+        low = data.minposy
+    if not (np.isfinite([low, high]).all() and 0 < high - low):
+        return  # no data, or one value: matplotlib's own limits are fine
+    shown = axes.get_ylim()
+    if np.isfinite(shown).all() and shown[0] <= low and high <= shown[1]:
+        return
+    axes.set_ylim(low, high, auto=True)  # autoscaling goes on for the next schedule
 
 
 class _FiniteLogLocator(LogLocator):
@@ -182,6 +209,8 @@ class SchedulePlot:
         self.in_epochs = False
         self.steps_per_epoch = 1
         self._legend_key: tuple[Any, ...] | None = None
+        #: What the lines are (shown beside the canvas; drawn in the figure only by :meth:`as_picture`).
+        self.legend: list[LegendEntry] = []
         self._tight_layout()
 
     # -- updating -----------------------------------------------------------------------
@@ -274,7 +303,8 @@ class SchedulePlot:
 
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
-        self.ax.set_yscale("log" if log else "linear")
+        with np.errstate(over="ignore", invalid="ignore"):  # see _hold_the_data: set_yscale autoscales too
+            self.ax.set_yscale("log" if log else "linear")
         if log:
             self.ax.yaxis.set_major_locator(_FiniteLogLocator())
         else:
@@ -310,8 +340,9 @@ class SchedulePlot:
         return int(np.clip(round(x * scale), 0, self.trace.steps))
 
     def _linear_ticks(self) -> None:
-        for axis in (self.ax.xaxis, self.ax.yaxis):
-            axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        # tick labels are most of what a draw costs (an LR's run "0.0012" to many glyphs): a few suffice
+        self.ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        self.ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
 
     def _columns(self) -> int:
         """Pixel columns of the axes on a high-density screen: the resolution a line needs."""
@@ -325,19 +356,17 @@ class SchedulePlot:
         try:
             for axes in (self.ax, self.right):
                 axes.relim(visible_only=True)
-                axes.autoscale_view()
+                with np.errstate(over="ignore", invalid="ignore"):
+                    axes.autoscale_view()
+                _hold_the_data(axes)
         finally:
             for line in pinned:
                 line.set_visible(True)
         if self.trace is not None:
             self.ax.set_xlim(self.x[0], self.x[-1] if len(self.x) > 1 else 1)
 
-    def _legend(self) -> None:
-        """Rebuild the legend and the layout, only when what the legend says has changed.
-
-        tight_layout measures every text of the figure and costs more than the rest of an
-        update together, so a slider that only moves the curve does not pay for it.
-        """
+    def _handles(self) -> list[Any]:
+        """What the legend lists: the lines shown (the live schedule, momentum, metric, pins) and the marks."""
         handles = [
             h
             for h in (*self.lr_lines, *self.after_lines[:1], *self.momentum_lines[:1], self.metric_line)
@@ -346,21 +375,17 @@ class SchedulePlot:
         handles += [lines[0] for _, lines in self.pin_lines]
         if len(self.marks.get_segments()):
             handles.append(self.marks)
-        key = (tuple(map(id, handles)), tuple(h.get_label() for h in handles), self.ax.get_xlabel(),
-               self.right.get_visible(), self.right.get_ylabel())  # fmt: skip
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        self.ax.legend(
-            handles=handles,
-            labels=[h.get_label() for h in handles],
-            loc="upper center",
-            fontsize=self.style.font * 0.85,
-            ncols=min(len(handles), 4) or 1,
-            framealpha=0.85,
-            bbox_to_anchor=(0.5, -0.16),
-        )
-        self._tight_layout()
+        return handles
+
+    def _legend(self) -> None:
+        """Say what the lines are in :attr:`legend` (shown beside the canvas, not drawn in it: its text and
+        box cost as much to draw as the rest of the figure); lay the figure out again only when an axis
+        label appears or goes (tight_layout measures every text of the figure)."""
+        self.legend = [legend_entry(h) for h in self._handles()]
+        key = (self.ax.get_xlabel(), self.right.get_visible(), self.right.get_ylabel())
+        if key != self._legend_key:
+            self._legend_key = key
+            self._tight_layout()
 
     def _tight_layout(self) -> None:
         with warnings.catch_warnings():
@@ -369,14 +394,28 @@ class SchedulePlot:
             self.figure.tight_layout(rect=(0, 0, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
 
     @contextmanager
-    def titled(self) -> Iterator[None]:
-        """Draw the title in the figure for as long as the block runs (for saving a picture)."""
+    def as_picture(self) -> Iterator[None]:
+        """Draw the title and the legend in the figure for as long as the block runs (a picture on its own)."""
         with self.lock:
+            saved = {side: getattr(self.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")}
+            handles = self._handles()
             self.ax.set_title(self.title, fontsize=self.style.font * 1.05)
+            legend = self.ax.legend(
+                handles=handles,
+                labels=[h.get_label() for h in handles],
+                loc="upper center",
+                fontsize=self.style.font * 0.85,
+                ncols=min(len(handles), 4) or 1,
+                framealpha=0.85,
+                bbox_to_anchor=(0.5, -0.16),
+            )
+            self._tight_layout()
             try:
                 yield
             finally:
+                legend.remove()
                 self.ax.set_title("")
+                self.figure.subplots_adjust(**saved)
 
     def redraw(self) -> None:
         """Ask for one redraw; the methods above only change artists, so a change is drawn once."""
@@ -384,6 +423,39 @@ class SchedulePlot:
 
     def close(self) -> None:
         plt.close(self.figure)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of the legend: what it says and how its line looks."""
+
+    label: str
+    color: str
+    style: str  # "solid", "dashed" or "dotted", as CSS names a border
+    mark: bool = False  # a vertical mark (turning points) rather than a curve
+    alpha: float = 1.0
+
+    def html(self, px: int = 12) -> str:
+        """The entry as HTML: a short line in its color and style, then the label."""
+        if self.mark:
+            swatch = f"display:inline-block;width:0;height:{px}px;border-left:2px {self.style} {self.color}"
+        else:
+            swatch = f"display:inline-block;width:22px;height:0;border-top:2px {self.style} {self.color}"
+        return (
+            f"<span style='white-space:nowrap;margin-right:14px'><span style='{swatch};opacity:{self.alpha:.2f};"
+            f"vertical-align:middle;margin-right:5px'></span>{html.escape(self.label)}</span>"
+        )
+
+
+def legend_entry(handle: Any) -> LegendEntry:
+    """How a matplotlib line (or the marks' collection) appears in the HTML legend."""
+    if isinstance(handle, LineCollection):
+        color = handle.get_edgecolor()[0] if len(handle.get_edgecolor()) else (0.55, 0.55, 0.55, 1)
+        return LegendEntry(str(handle.get_label()), to_hex(color), "dotted", mark=True)
+    style = handle.get_linestyle()
+    css = {"--": "dashed", ":": "dotted", "-.": "dashed"}.get(style, "solid")
+    alpha = handle.get_alpha()
+    return LegendEntry(str(handle.get_label()), to_hex(handle.get_color()), css, alpha=1.0 if alpha is None else alpha)
 
 
 def _set_lines(

@@ -74,6 +74,10 @@ class ScheduleView(widgets.VBox):
             layout=widgets.Layout(width="100%", max_width="460px"),
         )
         widgets.link((self.slider, "value"), (self, "step"))
+        #: What the lines are (the figure draws no legend of its own: see SchedulePlot.legend).
+        self.legend = widgets.HTML(layout=widgets.Layout(margin="0 0 0 60px"))
+        self.legend.add_class("lr-widgets-legend")
+        self._legend_px = font - 1
         #: The values at the cursor's step, as text.
         self.readout = widgets.HTML()
         self._readout_style = f"font-family: monospace; font-size: {font - 1}px; white-space: pre"
@@ -93,6 +97,7 @@ class ScheduleView(widgets.VBox):
             [
                 self.heading,
                 self.figure_view.widget,
+                self.legend,
                 self.slider,
                 self.readout,
                 self.stepping_hint,
@@ -148,8 +153,12 @@ class ScheduleView(widgets.VBox):
         self.render()
 
     def render(self) -> None:
-        """Draw the figure once for everything that changed."""
+        """Draw the figure once for everything that changed, and say what its lines are."""
         self.figure_view.show()
+        entries = "".join(entry.html(self._legend_px) for entry in self.plot.legend)
+        legend = f"<div style='font-size: {self._legend_px}px; line-height: 1.6'>{entries}</div>"
+        if legend != self.legend.value:
+            self.legend.value = legend
 
     def _log_y(self, log: bool) -> None:
         self.plot.set_log_y(log)
