@@ -120,3 +120,10 @@ def test_a_trace_that_trains_the_same_way_keeps_the_snapshots() -> None:
     assert not Replayer(plateau).retrace(
         simulate("SGD", None, "ReduceLROnPlateau", None, steps=300, metric=[1.0] * 299 + [0.5])
     )
+
+
+def test_training_ahead_stops_where_it_is_told() -> None:
+    replayer = Replayer(simulate("SGD", {"momentum": 0.9}, "StepLR", {"step_size": 50}, steps=1_000))
+    while replayer.prepare(64, until=450):
+        pass
+    assert replayer.cost(449) <= 100 and replayer.cost(999) > 500

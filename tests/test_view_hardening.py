@@ -424,5 +424,7 @@ def test_a_schedule_near_the_largest_float_draws_on_a_log_axis() -> None:
             assert explorer.png().startswith(b"\x89PNG")
         explorer.controls["scheduler.gamma"].value = 0.9
         assert explorer.plot.ax.get_ylim()[1] < 1, "and follow it back down"
+        explorer.controls["optimizer.lr"].value = 0.0  # nothing above 0 for the log axis to show
+        assert explorer.status == "" and explorer.png().startswith(b"\x89PNG")
     finally:
         explorer.close()

@@ -749,16 +749,18 @@ class Replayer:
                     self._save(run)
         return run.done == step
 
-    def prepare(self, limit: int) -> bool:
+    def prepare(self, limit: int, until: int | None = None) -> bool:
         """Train ahead for visits to come: at most ``limit`` steps on from the furthest step reached,
-        towards the run's end, keeping snapshots on the way; whether there is more to do.
+        towards step ``until`` (by default the run's end), keeping snapshots on the way; whether there is
+        more to do.
 
-        Afterwards every step is at most :attr:`every` training steps from a snapshot.
+        Afterwards every step up to ``until`` is at most :attr:`every` training steps from a snapshot.
         """
+        end = self.trace.steps if until is None else min(int(until), self.trace.steps)
         furthest = max(max(self._snapshots, default=0), self._run.done if self._run is not None else 0)
-        if self.trace.steps - furthest < self.every:
+        if end - furthest < self.every:
             return False
-        self.advance(self.trace.steps, limit=limit)
+        self.advance(end, limit=limit)
         return True
 
     def retrace(self, trace: Trace) -> bool:

@@ -5,10 +5,11 @@ replay is shown at once; a long one, started by the front end, goes on in chunks
 :data:`PANEL_CHUNK` steps between the kernel's other messages, so the figure and the
 controls keep answering, and the panel says how far it has come.
 
-While the kernel has nothing else to do, the replayer trains ahead towards the end of the run in
-slices of :data:`IDLE_SLICE` seconds, keeping snapshots, so that a later visit to any step costs at
-most a snapshot interval. The replayers of the last :data:`KEPT` runs are kept: going back to a
-run, or to one that trains the same way (only its number of steps differs), finds its snapshots.
+While the kernel has nothing else to do, the replayer trains ahead towards the end of the run (up
+to step :data:`AHEAD_UNTIL`) in slices of :data:`IDLE_SLICE` seconds, keeping snapshots, so that a
+later visit to any step costs at most a snapshot interval. The replayers of the last :data:`KEPT`
+runs are kept: going back to a run, or to one that trains the same way (only its number of steps
+differs), finds its snapshots.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..core.simulate import Replay, Replayer, Trace
 from .pacing import Pacer, running_loop
 from .panel import Panel, panel_content
 
-__all__ = ["StepInspector", "PANEL_CHUNK", "IDLE_SLICE", "IDLE_PAUSE", "KEPT"]
+__all__ = ["StepInspector", "PANEL_CHUNK", "IDLE_SLICE", "IDLE_PAUSE", "KEPT", "AHEAD_UNTIL"]
 
 #: Training steps the panel replays at once; a longer replay goes on in chunks of this size
 #: between the kernel's other messages, so the figure and the controls keep answering.
@@ -33,6 +34,9 @@ IDLE_SLICE = 0.02
 IDLE_PAUSE = 0.01
 #: Runs whose replayers (and snapshots) are kept.
 KEPT = 3
+#: Training ahead stops at this step (about 20 s of a core): a longer run's far steps train when asked,
+#: rather than a kernel on a shared CPU (Binder's quota, a class's server) training for minutes unasked.
+AHEAD_UNTIL = 20_000
 
 
 class StepInspector:
@@ -154,7 +158,7 @@ class StepInspector:
             return
         limit = max(1, int(IDLE_SLICE / self._pace))
         start = time.perf_counter()
-        more = replayer.prepare(limit)
+        more = replayer.prepare(limit, until=AHEAD_UNTIL)
         self._pace = max(1e-5, (time.perf_counter() - start) / limit)
         if more:
             self._train_ahead_later()

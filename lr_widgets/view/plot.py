@@ -74,6 +74,16 @@ PROJECTOR = PlotStyle(
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
+@contextmanager
+def _scaling_quietly() -> Iterator[None]:
+    """matplotlib's autoscaling, without its warnings about what the figure shows anyway: a schedule near
+    the largest float (numpy overflows in the margins: see _hold_the_data), or an LR never above 0 on a
+    log axis (nothing there to draw; the limits stay as they were)."""
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.filterwarnings("ignore", "Data has no positive values", UserWarning)
+        yield
+
+
 def _hold_the_data(axes: Any) -> None:
     """Limits that hold the data, where matplotlib's margins overflow (a schedule near the largest float,
     as ``ExponentialLR(gamma=31)`` reaches): then the data's own range, with no margin."""
@@ -303,7 +313,7 @@ class SchedulePlot:
 
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
-        with np.errstate(over="ignore", invalid="ignore"):  # see _hold_the_data: set_yscale autoscales too
+        with _scaling_quietly():  # set_yscale autoscales too
             self.ax.set_yscale("log" if log else "linear")
         if log:
             self.ax.yaxis.set_major_locator(_FiniteLogLocator())
@@ -356,7 +366,7 @@ class SchedulePlot:
         try:
             for axes in (self.ax, self.right):
                 axes.relim(visible_only=True)
-                with np.errstate(over="ignore", invalid="ignore"):
+                with _scaling_quietly():
                     axes.autoscale_view()
                 _hold_the_data(axes)
         finally:
