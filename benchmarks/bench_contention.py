@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import os
 import re
 import statistics
@@ -34,7 +35,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
-import lr_widgets.core.simulate as core_simulate  # noqa: E402
 from lr_widgets import Explorer, simulate  # noqa: E402
 from lr_widgets.core.simulate import Replayer  # noqa: E402
 from lr_widgets.view.pacing import running_loop  # noqa: E402
@@ -42,6 +42,8 @@ from lr_widgets.view.pacing import running_loop  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_schedule import machine  # noqa: E402
 
+#: The module, not the function ``lr_widgets.core.simulate`` that its package exports under the same name.
+core_simulate = importlib.import_module("lr_widgets.core.simulate")
 HERE = Path(__file__).resolve().parent
 START, END = "<!-- contention table: start -->", "<!-- contention table: end -->"
 #: The longest a busy process lives, should this script be killed before it stops them.
