@@ -40,7 +40,7 @@ from lr_widgets.core.simulate import Replayer  # noqa: E402
 from lr_widgets.view.pacing import running_loop  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_schedule import machine  # noqa: E402
+from bench_schedule import machine, median_ms  # noqa: E402
 
 #: The module, not the function ``lr_widgets.core.simulate`` that its package exports under the same name.
 core_simulate = importlib.import_module("lr_widgets.core.simulate")
@@ -65,12 +65,7 @@ def busy(n: int) -> Iterator[None]:
 
 
 def median_s(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_ms(run, repeats) / 1e3
 
 
 @contextlib.contextmanager

@@ -127,3 +127,45 @@ def test_training_ahead_stops_where_it_is_told() -> None:
     while replayer.prepare(64, until=450):
         pass
     assert replayer.cost(449) <= 100 and replayer.cost(999) > 500
+
+
+def test_training_ahead_leaves_the_visited_run_where_it_is() -> None:
+    trace = simulate("Adam", None, "CosineAnnealingLR", None, steps=1_000)
+    replayer = Replayer(trace)
+    replayer.at(150)
+    while replayer.prepare(64):
+        pass
+    assert replayer.cost(151) == 1, "the next step on from the visited one is one step away"
+    _same(replayer.at(151), replay(trace, 151))
+    _same(replayer.at(977), replay(trace, 977))
+
+
+def test_toy_work_runs_with_one_thread_and_gives_back_the_users_setting(monkeypatch) -> None:
+    seen = []
+    trace = simulate("AdamW", None, "OneCycleLR", None, steps=40)
+    expected = replay(trace, 40)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        original = Replayer.advance
+
+        def watched(self, step, limit=None):
+            seen.append(torch.get_num_threads())  # outside the scope: the user's setting
+            return original(self, step, limit)
+
+        monkeypatch.setattr(Replayer, "advance", watched)
+        monkeypatch.setattr(torch.optim.AdamW, "step", _counting(torch.optim.AdamW.step, seen))
+        at = Replayer(trace).at(40)
+        assert torch.get_num_threads() == 3, "the user's setting is back"
+    finally:
+        torch.set_num_threads(before)
+    assert seen[0] == 3 and set(seen[1:]) == {1}, "each training step ran with one thread"
+    _same(at, expected)
+
+
+def _counting(step, seen):
+    def counted(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return step(self, *args, **kwargs)
+
+    return counted

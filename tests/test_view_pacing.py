@@ -140,7 +140,9 @@ def test_an_idle_kernel_trains_ahead_so_any_step_is_one_snapshot_interval_away()
         assert explorer.inspector.cost(900) == 900, "nothing trained ahead before the kernel is idle"
         waits = []  # how long a control change waits for the slice of training ahead in progress
         loop = asyncio.get_running_loop()
+        end = loop.time() + 120
         while explorer.inspector.cost(999) > 100:
+            assert loop.time() < end, "timed out"
             asked = loop.time()
             await asyncio.sleep(0)
             waits.append(loop.time() - asked)

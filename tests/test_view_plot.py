@@ -114,7 +114,8 @@ def test_the_legend_is_beside_the_canvas_and_in_every_picture(tmp_path) -> None:
     try:
         explorer.pin("first try")
         labels = [entry.label for entry in explorer.plot.legend]
-        assert labels[0] == "lr" and "pinned: first try" in labels and "turning points" not in labels[:1]
+        assert labels[0] == "lr" and labels[1] == "after the last step" and "pinned: first try" in labels
+        assert explorer.plot.legend[1].end and not explorer.plot.legend[0].end, "the open circle of the last row"
         assert any("momentum" in label for label in labels)
         shown = explorer.schedule.legend.value
         for entry in explorer.plot.legend:
@@ -128,5 +129,24 @@ def test_the_legend_is_beside_the_canvas_and_in_every_picture(tmp_path) -> None:
         assert explorer.figure.axes[0].get_legend() is None and explorer.figure.axes[0].get_title() == ""
         assert [getattr(explorer.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")] == before
         assert explorer.png().startswith(b"\x89PNG")
+    finally:
+        explorer.close()
+
+
+def test_a_zoom_by_hand_stays_when_the_schedule_changes() -> None:
+    explorer = Explorer(steps=300)
+    try:
+        explorer.plot.ax.set_ylim(0.0002, 0.0004)  # what ipympl's zoom does
+        explorer.controls["optimizer.lr"].value = 0.05
+        assert explorer.plot.ax.get_ylim() == (0.0002, 0.0004)
+    finally:
+        explorer.close()
+
+
+def test_the_toolbar_offers_no_download_without_the_legend() -> None:
+    explorer = Explorer(steps=50)
+    try:
+        items = [item[0] for item in explorer.figure.canvas.toolbar.toolitems]
+        assert "Download" not in items and "Zoom" in items, items
     finally:
         explorer.close()

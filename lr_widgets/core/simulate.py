@@ -26,7 +26,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -645,6 +645,11 @@ def _check_replay(trace: Trace, step: Any, parameters: NamedGroups | None) -> Co
     return trace.config
 
 
+def _threads_for(parameters: NamedGroups | None) -> AbstractContextManager[None]:
+    """One torch thread for the toy model; torch's own setting for copies of your parameters (they may be large)."""
+    return one_thread() if parameters is None else nullcontext()
+
+
 def _as_replay(run: _Run) -> Replay:
     toy = run.toy
     return Replay(run.optimizer, run.scheduler, toy.model, run.done, toy.group_names, toy.left_out, toy.names)
@@ -665,7 +670,7 @@ def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) ->
         and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
     config = _check_replay(trace, step, parameters)
-    with _recording_warnings(), one_thread():
+    with _recording_warnings(), _threads_for(parameters):
         run = _Run(config, parameters)
         for _ in range(int(step)):
             run.advance(train=True)
@@ -709,9 +714,15 @@ class Replayer:
         self.trace = trace
         self._parameters = parameters
         self._run: _Run | None = None
+        self._ahead: _Run | None = None  # the run prepare() trains ahead with
         self._snapshots: dict[int, _Snapshot] = {}
         self._every = every
         self._memory = memory
+
+    @property
+    def on_your_parameters(self) -> bool:
+        """Whether it trains copies of your own parameters (which may be large), not the toy model."""
+        return self._parameters is not None
 
     @property
     def every(self) -> int:
@@ -741,7 +752,7 @@ class Replayer:
             self._restore(start)
             run = self._live()
         taken = 0
-        with _recording_warnings(), one_thread():
+        with _recording_warnings(), _threads_for(self._parameters):
             while run.done < step and (limit is None or taken < limit):
                 run.advance(train=True)
                 taken += 1
@@ -749,35 +760,48 @@ class Replayer:
                     self._save(run)
         return run.done == step
 
-    def prepare(self, limit: int, until: int | None = None) -> bool:
-        """Train ahead for visits to come: at most ``limit`` steps on from the furthest step reached,
-        towards step ``until`` (by default the run's end), keeping snapshots on the way; whether there is
-        more to do.
+    def prepare(self, limit: int, until: int | None = None) -> int:
+        """Train ahead for visits to come: at most ``limit`` steps on from the last snapshot, towards step
+        ``until`` (by default the run's end), saving snapshots on the way; the number of steps taken
+        (0: nothing left to do).
 
-        Afterwards every step up to ``until`` is at most :attr:`every` training steps from a snapshot.
+        It trains a run of its own, so the one :meth:`at` returned stays where it is. Afterwards every
+        step up to ``until`` is at most :attr:`every` training steps from a snapshot. Only on the toy
+        model: copies of your own parameters may be large, and train only when a step is asked for.
         """
+        if self.on_your_parameters:
+            return 0
         end = self.trace.steps if until is None else min(int(until), self.trace.steps)
-        furthest = max(max(self._snapshots, default=0), self._run.done if self._run is not None else 0)
-        if end - furthest < self.every:
-            return False
-        self.advance(end, limit=limit)
-        return True
+        last = max((k for k in self._snapshots if k <= end), default=0)
+        if end - last < self.every:
+            return 0
+        ahead = self._ahead
+        if ahead is None or not last <= ahead.done <= end:
+            ahead = self._ahead = self._restored(last)
+        taken = 0
+        with _recording_warnings(), _threads_for(self._parameters):
+            while ahead.done < end and taken < limit:
+                ahead.advance(train=True)
+                taken += 1
+                if ahead.done % self.every == 0 and ahead.done not in self._snapshots:
+                    self._save(ahead)
+        return taken
 
     def retrace(self, trace: Trace) -> bool:
         """Take ``trace`` instead, keeping the snapshots, if it trains the same way; whether it does.
 
         Two traces train the same way up to the shorter one's end when they ask the same optimizer and
         scheduler with the same resolved arguments and metric values, only for another number of steps
-        (a run length given by hand, not following ``steps``). Snapshots past the new end are dropped.
+        (a run length given by hand, not following ``steps``); on your own parameters too, as this
+        replayer's copies are the same. Snapshots past the new end are dropped.
         """
         if trace is self.trace:
             return True
-        if self._parameters is None and not same_trajectory(self.trace, trace):
-            return False
-        if self._parameters is not None and trace.config != self.trace.config:
+        if not same_trajectory(self.trace, trace):
             return False
         self.trace, self._config = trace, trace.config
         self._snapshots = {k: v for k, v in self._snapshots.items() if k <= trace.steps}
+        self._ahead = None
         if self._run is not None and self._run.done > trace.steps:
             self._run = None
         elif self._run is not None:
@@ -790,7 +814,7 @@ class Replayer:
         return self._run
 
     def _fresh(self) -> _Run:
-        with _recording_warnings(), one_thread():
+        with _recording_warnings(), _threads_for(self._parameters):
             return _Run(self._config, self._parameters)
 
     def _start(self, step: int) -> int:
@@ -807,6 +831,10 @@ class Replayer:
         )
 
     def _restore(self, step: int) -> None:
+        self._run = self._restored(step)
+
+    def _restored(self, step: int) -> _Run:
+        """A new run at ``step``, from its snapshot (at step 0 without one)."""
         run = self._fresh()
         snapshot = self._snapshots.get(step)
         if snapshot is not None:
@@ -823,7 +851,7 @@ class Replayer:
             if run.scheduler is not None and snapshot.scheduler is not None:
                 run.scheduler.load_state_dict(copy.deepcopy(snapshot.scheduler))
             run.done = step
-        self._run = run
+        return run
 
 
 def same_trajectory(a: Trace, b: Trace) -> bool:

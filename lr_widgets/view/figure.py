@@ -34,6 +34,10 @@ class FigureView:
             ):
                 if hasattr(canvas, name):
                     setattr(canvas, name, value)
+            toolbar = getattr(canvas, "toolbar", None)
+            if toolbar is not None and hasattr(toolbar, "toolitems"):
+                # the picture to save is "downloads"' PNG, with title and legend; the toolbar's would lack them
+                toolbar.toolitems = [item for item in toolbar.toolitems if item[0] != "Download"]
             self.widget: widgets.Widget = canvas
         else:
             self.static = widgets.Image(format="png")

@@ -137,7 +137,14 @@ class StepInspector:
                 break
         else:
             kept = self._replayer_for(trace)
-        self._kept = [kept, *self._kept][:KEPT]
+            self._pace = 0.001  # measured again on this run
+        # kept for later: replayers that can take another run (not interact's, which starts from its
+        # factory), and of copies of your own parameters only the one in use (they may be large)
+        self._kept = [
+            r
+            for r in (kept, *self._kept)
+            if getattr(r, "retrace", None) is not None and (r is kept or not getattr(r, "on_your_parameters", False))
+        ][:KEPT]
         return kept
 
     # -- training ahead while the kernel is idle ------------------------------------------
@@ -156,11 +163,10 @@ class StepInspector:
         if self._pacer.pending:
             self._train_ahead_later()  # a control change goes first
             return
-        limit = max(1, int(IDLE_SLICE / self._pace))
         start = time.perf_counter()
-        more = replayer.prepare(limit, until=AHEAD_UNTIL)
-        self._pace = max(1e-5, (time.perf_counter() - start) / limit)
-        if more:
+        taken = replayer.prepare(max(1, int(IDLE_SLICE / self._pace)), until=AHEAD_UNTIL)
+        if taken:
+            self._pace = max(1e-5, (time.perf_counter() - start) / taken)
             self._train_ahead_later()
 
     def _since(self, trace: Trace | None, step: int) -> str | None:

@@ -87,6 +87,8 @@ def _scaling_quietly() -> Iterator[None]:
 def _hold_the_data(axes: Any) -> None:
     """Limits that hold the data, where matplotlib's margins overflow (a schedule near the largest float,
     as ``ExponentialLR(gamma=31)`` reaches): then the data's own range, with no margin."""
+    if not axes.get_autoscaley_on():
+        return  # zoomed in by hand (ipympl's toolbar): the user's limits stay
     data = axes.dataLim
     low, high = data.y0, data.y1
     if axes.get_yscale() == "log":
@@ -444,16 +446,24 @@ class LegendEntry:
     style: str  # "solid", "dashed" or "dotted", as CSS names a border
     mark: bool = False  # a vertical mark (turning points) rather than a curve
     alpha: float = 1.0
+    end: bool = False  # the line ends in an open circle (the row after the last step)
 
     def html(self, px: int = 12) -> str:
-        """The entry as HTML: a short line in its color and style, then the label."""
+        """The entry as HTML: a short line in its color and style (and its open end), then the label."""
         if self.mark:
             swatch = f"display:inline-block;width:0;height:{px}px;border-left:2px {self.style} {self.color}"
         else:
             swatch = f"display:inline-block;width:22px;height:0;border-top:2px {self.style} {self.color}"
+        circle = (
+            f"<span style='display:inline-block;width:6px;height:6px;border:1.5px solid {self.color};"
+            f"border-radius:50%;background:white;vertical-align:middle;margin-left:-3px'></span>"
+            if self.end
+            else ""
+        )
         return (
             f"<span style='white-space:nowrap;margin-right:14px'><span style='{swatch};opacity:{self.alpha:.2f};"
-            f"vertical-align:middle;margin-right:5px'></span>{html.escape(self.label)}</span>"
+            f"vertical-align:middle'></span>{circle}<span style='margin-left:5px'>{html.escape(self.label)}</span>"
+            "</span>"
         )
 
 
@@ -465,7 +475,10 @@ def legend_entry(handle: Any) -> LegendEntry:
     style = handle.get_linestyle()
     css = {"--": "dashed", ":": "dotted", "-.": "dashed"}.get(style, "solid")
     alpha = handle.get_alpha()
-    return LegendEntry(str(handle.get_label()), to_hex(handle.get_color()), css, alpha=1.0 if alpha is None else alpha)
+    end = handle.get_marker() not in (None, "None", "", " ")
+    return LegendEntry(
+        str(handle.get_label()), to_hex(handle.get_color()), css, alpha=1.0 if alpha is None else alpha, end=end
+    )
 
 
 def _set_lines(
