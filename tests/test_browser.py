@@ -864,7 +864,7 @@ def test_a_class_of_ten_opens_the_app_at_once_each_sees_it_redraw_and_their_kern
         assert len(set(kernels)) == CLASS_SIZE, "each visitor has a kernel of their own"
         assert set(kernels) <= warm, "each visitor got a kernel that had run the notebook already"
         redraw = []
-        for _, page in visitors:  # each one moves the lr slider and sees the figure change
+        for _, page in visitors:  # each one moves the first slider (steps) and sees the figure change
             assert not any(error in page.inner_text("body") for error in WIDGET_ERRORS)
             handle = page.locator(".lr-widgets-control .noUi-handle").first
             before = canvas_image(page)
