@@ -31,7 +31,6 @@ import matplotlib
 matplotlib.use("module://ipympl.backend_nbagg")  # the Explorer's canvas, as in a notebook
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
@@ -40,7 +39,7 @@ from lr_widgets.core.simulate import Replayer  # noqa: E402
 from lr_widgets.view.pacing import running_loop  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_schedule import machine, median_ms  # noqa: E402
+from bench_schedule import bare_figure, machine, median_ms  # noqa: E402
 
 #: The module, not the function ``lr_widgets.core.simulate`` that its package exports under the same name.
 core_simulate = importlib.import_module("lr_widgets.core.simulate")
@@ -152,18 +151,8 @@ def startup_s() -> tuple[float, float]:
 
 def render_ms(steps: int = 10_000) -> tuple[float, float]:
     """Explorer update + the Agg render ipympl sends, and a bare one-line figure redrawn the same way."""
-    with plt.ioff():
-        bare, ax = plt.subplots(figsize=(5.0, 3.6))
-    x = np.linspace(0.0, 1.0, 100)
-    (line,) = ax.plot(x, x)
+    bare, bare_update = bare_figure((5.0, 3.6))  # the Explorer's size
     values = iter(range(10**9))
-
-    def bare_update() -> None:
-        line.set_ydata(x * (1 + next(values) % 7))
-        ax.relim()
-        ax.autoscale_view()
-        FigureCanvasAgg.draw(bare.canvas)
-
     explorer = Explorer(steps=steps)
     lr = explorer.controls["optimizer.lr"]
 

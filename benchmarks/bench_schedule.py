@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 import lr_widgets  # noqa: E402
 from lr_widgets import Explorer, scheduler_specs, simulate  # noqa: E402
@@ -109,24 +110,31 @@ def schedule_table() -> tuple[list[str], dict[str, float]]:
     return rows, ratios_100k
 
 
+def bare_figure(figsize: tuple[float, float]) -> tuple[Figure, Callable[[], None]]:
+    """A bare one-line figure, and a redraw of it the way the Explorer redraws (new data, rescale, Agg draw):
+    the floor of what any redraw of a figure this size costs on the machine."""
+    with plt.ioff():
+        bare, ax = plt.subplots(figsize=figsize)
+    x = np.linspace(0.0, 1.0, 100)
+    (line,) = ax.plot(x, x)
+    values = iter(range(10**9))
+
+    def update() -> None:
+        line.set_ydata(x * (1 + next(values) % 7))
+        ax.relim()
+        ax.autoscale_view()
+        FigureCanvasAgg.draw(bare.canvas)
+
+    return bare, update
+
+
 def explorer_table() -> tuple[list[str], dict[int, float]]:
     rows = [
         "| steps | update (simulate + artists + panel) | update + Agg draw | cursor move + Agg draw |"
         " bare one-line figure: set_ydata + Agg draw |",
         "|---:|---:|---:|---:|---:|",
     ]
-    with plt.ioff():
-        bare, ax = plt.subplots(figsize=(6.4, 4.0))
-    x = np.linspace(0.0, 1.0, 100)
-    (line,) = ax.plot(x, x)
-    bare_values = iter(range(10**9))
-
-    def bare_update() -> None:
-        line.set_ydata(x * (1 + next(bare_values) % 7))
-        ax.relim()
-        ax.autoscale_view()
-        FigureCanvasAgg.draw(bare.canvas)
-
+    bare, bare_update = bare_figure((6.4, 4.0))
     bare_ms = median_ms(bare_update, 15)
     updates = {}
     for steps in STEPS:

@@ -220,7 +220,7 @@ class SchedulePlot:
         self.x = np.zeros(1)
         self.in_epochs = False
         self.steps_per_epoch = 1
-        self._legend_key: tuple[Any, ...] | None = None
+        self._layout_key: tuple[Any, ...] | None = None
         #: What the lines are (shown beside the canvas; drawn in the figure only by :meth:`as_picture`).
         self.legend: list[LegendEntry] = []
         self._tight_layout()
@@ -395,8 +395,8 @@ class SchedulePlot:
         label appears or goes (tight_layout measures every text of the figure)."""
         self.legend = [legend_entry(h) for h in self._handles()]
         key = (self.ax.get_xlabel(), self.right.get_visible(), self.right.get_ylabel())
-        if key != self._legend_key:
-            self._legend_key = key
+        if key != self._layout_key:
+            self._layout_key = key
             self._tight_layout()
 
     def _tight_layout(self) -> None:
