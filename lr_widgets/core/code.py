@@ -7,6 +7,7 @@ shown, its ``lrs`` equals ``trace.lr``.
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 
 from .errors import IncompatibleError
 from .expressions import CONSTANTS, FUNCTIONS, Formula
+from .loop import RESUMES, Loop
 from .simulate import Trace
 from .specs import optimizer_spec, scheduler_spec
 from .toy import GROUP_LAYERS
@@ -73,13 +75,19 @@ def _class_path(name: str, needs: set[str]) -> str:
     return f"{module}.{name}"
 
 
-def _scheduler_lines(name: str, kwargs: Mapping[str, Any], target: str, needs: set[str]) -> list[str]:
+def _scheduler_lines(
+    name: str, kwargs: Mapping[str, Any], target: str, needs: set[str], *, last_epoch: bool = False
+) -> list[str]:
+    """The lines that build scheduler ``name`` into ``target``; with ``last_epoch``, each class that takes
+    one is given the variable ``last_epoch`` (a run resumed from a checkpoint)."""
     spec = scheduler_spec(name)
+    if last_epoch and "last_epoch" in inspect.signature(spec.cls).parameters:
+        kwargs = {**kwargs, "last_epoch": _Raw("last_epoch")}
     if spec.composite:
         lines, children = [], []
         for index, (child, child_kwargs) in enumerate(kwargs["schedulers"]):
             variable = f"{target}_{index}"
-            lines += _scheduler_lines(child, child_kwargs, variable, needs)
+            lines += _scheduler_lines(child, child_kwargs, variable, needs, last_epoch=last_epoch)
             children.append(variable)
         rest = {k: v for k, v in kwargs.items() if k != "schedulers"}
         first = f"[{', '.join(children)}]"
@@ -90,6 +98,93 @@ def _scheduler_lines(name: str, kwargs: Mapping[str, Any], target: str, needs: s
             lines.append(f"{target} = " + _call(path, "optimizer, " + first, rest, needs))
         return lines
     return [f"{target} = " + _call(_class_path(name, needs), "optimizer", kwargs, needs)]
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return ["\n".join("    " + line for line in block.split("\n")) for block in lines]
+
+
+def _optimizer_step(needs_closure: bool, indent: str) -> list[str]:
+    if needs_closure:
+        return [
+            f"{indent}# LBFGS needs a closure; this one has no gradients, so only the schedule moves.",
+            f"{indent}optimizer.step(lambda: torch.zeros(()))",
+        ]
+    return [f"{indent}optimizer.step()  # in training: after loss.backward()"]
+
+
+def _scheduler_step(trace: Trace, indent: str, comment: str = "") -> str:
+    call = "scheduler.step(metric[step])" if trace.metric is not None else "scheduler.step()"
+    return f"{indent}{call}{comment}"
+
+
+def _classic_loop(trace: Trace, needs_closure: bool) -> list[str]:
+    """The classic loop: ``optimizer.step()`` then ``scheduler.step()``, recording ``get_last_lr()``."""
+    body = []
+    if trace.scheduler is not None:
+        body.append("lrs = [scheduler.get_last_lr()]")
+    else:
+        body.append('lrs = [[group["lr"] for group in optimizer.param_groups]]')
+    body.append(f"for step in range({trace.steps}):")
+    body += _optimizer_step(needs_closure, "    ")
+    if trace.scheduler is not None:
+        body.append(_scheduler_step(trace, "    "))
+        body.append("    lrs.append(scheduler.get_last_lr())")
+    else:
+        body.append('    lrs.append([group["lr"] for group in optimizer.param_groups])')
+    return body
+
+
+#: The comment at each line where the loop differs from the intended (classic) one.
+_DIFFERS = "  # <- differs from the intended loop: "
+
+
+def _loop(trace: Trace, loop: Loop, needs_closure: bool) -> list[str]:
+    """``loop`` written out (see :mod:`~lr_widgets.core.loop`), recording each group's ``lr`` before a step."""
+    scheduler = trace.scheduler is not None
+    body = ['lrs = [[group["lr"] for group in optimizer.param_groups]]']
+    if loop.skip_optimizer_steps:
+        body.append(f"skipped = {set(loop.skip_optimizer_steps)!r}  # e.g. GradScaler found inf/nan gradients")
+    body.append(f"for step in range({trace.steps}):")
+    if loop.resume_at is not None and loop.resume_at < trace.steps:
+        body.append(f"    if step == {loop.resume_at}:{_DIFFERS}resumed from a checkpoint, {RESUMES[loop.resume]}")
+        saved = "optimizer.state_dict()"
+        if loop.resume == "full" and scheduler:
+            saved = '{"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}'
+        if loop.resume != "nothing":
+            body.append(f"        checkpoint = {saved}")
+        body.append("        optimizer = make_optimizer()")
+        if scheduler and loop.resume != "last_epoch":
+            body.append("        scheduler = make_scheduler(optimizer)")
+        if loop.resume == "full" and scheduler:
+            body.append('        optimizer.load_state_dict(checkpoint["optimizer"])')
+            body.append('        scheduler.load_state_dict(checkpoint["scheduler"])')
+        elif loop.resume != "nothing":
+            body.append("        optimizer.load_state_dict(checkpoint)")
+        if scheduler and loop.resume == "last_epoch":
+            body.append("        scheduler = make_scheduler(optimizer, last_epoch=step - 1)")
+    every = f"(step + 1) % {loop.scheduler_every} == 0"
+    per_epoch = f"{_DIFFERS}the scheduler steps once every {loop.scheduler_every} steps"
+
+    def scheduler_lines(first: bool) -> list[str]:
+        if not scheduler:
+            return []
+        comment = f"{_DIFFERS}before optimizer.step()" if first else ""
+        if loop.scheduler_every == 1:
+            return [_scheduler_step(trace, "    ", comment)]
+        return [f"    if {every}:{per_epoch}", _scheduler_step(trace, "        ", comment)]
+
+    if loop.scheduler_first:
+        body += scheduler_lines(True)
+    if loop.skip_optimizer_steps:
+        body.append(f"    if step not in skipped:{_DIFFERS}{len(loop.skip_optimizer_steps)} optimizer steps skipped")
+        body += _optimizer_step(needs_closure, "        ")
+    else:
+        body += _optimizer_step(needs_closure, "    ")
+    if not loop.scheduler_first:
+        body += scheduler_lines(False)
+    body.append('    lrs.append([group["lr"] for group in optimizer.param_groups])')
+    return body
 
 
 class _Raw(str):
@@ -121,10 +216,26 @@ def python_code(trace: Trace) -> str:
         params = f"[p for name in [{names}] for p in layers[name].parameters(){keep}]"
         entries = [f'"params": {params}', *(f'"{k}": {_value(v, needs)}' for k, v in overrides.items())]
         groups.append(f"    {{{', '.join(entries)}}},  # {group_name}")
-    body.append("param_groups = [\n" + "\n".join(groups) + "\n]")
-    body.append("optimizer = " + _call(f"torch.optim.{trace.optimizer}", "param_groups", trace.optimizer_kwargs, needs))
-    if trace.scheduler is not None:
-        body += _scheduler_lines(trace.scheduler, trace.scheduler_kwargs, "scheduler", needs)
+    making = ["param_groups = [\n" + "\n".join(groups) + "\n]"]
+    making.append(
+        "optimizer = " + _call(f"torch.optim.{trace.optimizer}", "param_groups", trace.optimizer_kwargs, needs)
+    )
+    loop = trace.loop
+    resumes = loop.resume_at is not None and loop.resume_at < trace.steps
+    if resumes:  # built again at the resume: functions that build them as at the start
+        body.append("def make_optimizer():")
+        body += _indented(making) + ["    return optimizer", ""]
+        if trace.scheduler is not None:
+            body.append("def make_scheduler(optimizer, last_epoch=-1):")
+            made = _scheduler_lines(trace.scheduler, trace.scheduler_kwargs, "scheduler", needs, last_epoch=True)
+            body += _indented(made) + ["    return scheduler", ""]
+        body.append("optimizer = make_optimizer()")
+        if trace.scheduler is not None:
+            body.append("scheduler = make_scheduler(optimizer)")
+    else:
+        body += making
+        if trace.scheduler is not None:
+            body += _scheduler_lines(trace.scheduler, trace.scheduler_kwargs, "scheduler", needs)
     if trace.metric is not None:
         if trace.metric_source is not None:
             needs.add("lr_widgets")
@@ -132,21 +243,7 @@ def python_code(trace: Trace) -> str:
         else:
             body.append(f"metric = {[float(v) for v in trace.metric]!r}")
     body.append("")
-    if trace.scheduler is not None:
-        body.append("lrs = [scheduler.get_last_lr()]")
-    else:
-        body.append('lrs = [[group["lr"] for group in optimizer.param_groups]]')
-    body.append(f"for step in range({trace.steps}):")
-    if spec.needs_closure:
-        body.append("    # LBFGS needs a closure; this one has no gradients, so only the schedule moves.")
-        body.append("    optimizer.step(lambda: torch.zeros(()))")
-    else:
-        body.append("    optimizer.step()  # in training: after loss.backward()")
-    if trace.scheduler is not None:
-        body.append("    scheduler.step(metric[step])" if trace.metric is not None else "    scheduler.step()")
-        body.append("    lrs.append(scheduler.get_last_lr())")
-    else:
-        body.append('    lrs.append([group["lr"] for group in optimizer.param_groups])')
+    body += _classic_loop(trace, spec.needs_closure) if loop.classic else _loop(trace, loop, spec.needs_closure)
     sections = [
         ["import math"] if "math" in needs else [],
         ["import torch", "from torch import nn"]

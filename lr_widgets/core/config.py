@@ -18,6 +18,7 @@ import numpy as np
 
 from .arguments import Notes, check_steps, optimizer_arguments, scheduler_arguments
 from .errors import IncompatibleError, InvalidValueError, RunLengthError
+from .loop import Loop
 from .metrics import check_metric
 from .specs import OptimizerSpec, SchedulerSpec, optimizer_spec, scheduler_spec
 
@@ -76,6 +77,9 @@ class Config:
     metric
         For ReduceLROnPlateau: a built-in curve's name or one value per step (in a resolved
         config: the values).
+    loop
+        How the training loop steps the two (:class:`~lr_widgets.core.loop.Loop`); by default the
+        classic loop.
     filled
         (Resolved only.) The arguments torch requires that were left out, and the values they
         were given: run lengths from ``steps`` (``"T_max"``, ``"schedulers[1].T_max"``), others suggested.
@@ -91,6 +95,7 @@ class Config:
     steps: int = 100
     param_groups: tuple[Mapping[str, Any], ...] = (FrozenDict(),)
     metric: Any = None
+    loop: Loop = field(default_factory=Loop)
     filled: Mapping[str, Any] = field(default_factory=FrozenDict)
     notes: tuple[str, ...] = ()
     #: The built-in metric curve's name, when ``metric`` was given by name (resolved only).
@@ -144,6 +149,16 @@ class Config:
         sched_kwargs: dict[str, Any] = {}
         filled: dict[str, Any] = {}
         metric = None
+        loop = self.loop
+        if isinstance(loop, Mapping):
+            unknown = set(loop) - {f.name for f in dataclasses.fields(Loop)}
+            if unknown:
+                raise InvalidValueError(f"a Loop has no {', '.join(sorted(unknown))}", "loop")
+            loop = Loop(**loop)
+        if not isinstance(loop, Loop):
+            raise InvalidValueError(f"loop is a Loop(...), e.g. Loop(scheduler_first=True): got {loop!r}", "loop")
+        for note in loop.notes(steps):
+            notes.add(note)
         if sched_spec is not None:
             sched_kwargs = scheduler_arguments(sched_spec, self.scheduler_kwargs, steps, notes=notes, filled=filled)
             _check_pairing(opt_spec, sched_spec, sched_kwargs, steps)
@@ -157,6 +172,7 @@ class Config:
             steps=steps,
             param_groups=groups,
             metric=metric,
+            loop=loop,
             filled=filled,
             notes=tuple(notes),
             metric_source=self.metric if isinstance(self.metric, str) and metric is not None else None,
@@ -168,7 +184,16 @@ class Config:
 
 
 #: The fields a user sets; the others are the resolution's.
-_QUESTION = ("optimizer", "optimizer_kwargs", "scheduler", "scheduler_kwargs", "steps", "param_groups", "metric")
+_QUESTION = (
+    "optimizer",
+    "optimizer_kwargs",
+    "scheduler",
+    "scheduler_kwargs",
+    "steps",
+    "param_groups",
+    "metric",
+    "loop",
+)
 
 
 def _check_param_groups(spec: OptimizerSpec, param_groups: Any, notes: Notes) -> tuple[dict[str, Any], ...]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import os
 import re
 import warnings
@@ -44,6 +45,7 @@ from .errors import (
 )
 from .fast import fast_schedule
 from .introspect import group_lrs, group_momenta
+from .loop import Loop
 from .metrics import SYNTHETIC_METRICS, check_metric, synthetic_metric
 from .private import PRIVATE
 from .specs import momentum_key_of, needs_closure, scheduler_spec
@@ -91,6 +93,17 @@ class Trace:
         Parameters the optimizer could not take (Muon's 1-D biases).
     warnings
         What torch warned about while running.
+    loop
+        How the loop stepped the optimizer and the scheduler (:class:`~lr_widgets.core.loop.Loop`).
+    intended
+        The same question's trace under the classic loop -- the schedule as planned -- when ``loop``
+        is another loop; ``None`` when this is the classic loop (see :attr:`planned`).
+    step_warnings
+        ``(step, message)`` for each warning torch raised inside the loop, at the iteration it came from.
+    optimizer_lr
+        Shape ``(steps, n_groups)``: the LR each iteration's ``optimizer.step()`` ran with, ``nan`` where
+        the loop skipped it; ``None`` for the classic loop, whose steps run with ``lr[:-1]`` (see :attr:`used`).
+        It differs from ``lr`` where the scheduler steps first, or the objects were rebuilt.
     """
 
     lr: np.ndarray
@@ -102,6 +115,31 @@ class Trace:
     group_names: tuple[str, ...]
     left_out: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    loop: Loop = field(default_factory=Loop)
+    intended: Trace | None = field(default=None, repr=False)
+    step_warnings: tuple[tuple[int, str], ...] = ()
+    optimizer_lr: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def used(self) -> np.ndarray:
+        """The LR each optimizer step ran with (``nan``: skipped), shape ``(steps, n_groups)``."""
+        return self.lr[:-1] if self.optimizer_lr is None else self.optimizer_lr
+
+    @property
+    def planned(self) -> Trace:
+        """The schedule as planned: the classic loop's trace of the same question (this one, for the classic loop)."""
+        return self if self.intended is None else self.intended
+
+    @property
+    def bent(self) -> bool:
+        """Whether the loop gave another schedule than the classic loop would (LR or momentum, any step)."""
+        planned = self.planned
+        if planned is self:
+            return False
+        same_momentum = (self.momentum is None) == (planned.momentum is None) and (
+            self.momentum is None or np.array_equal(self.momentum, planned.momentum)
+        )
+        return not (np.array_equal(self.lr, planned.lr) and same_momentum)
 
     @property
     def optimizer_kwargs(self) -> Mapping[str, Any]:
@@ -290,10 +328,22 @@ def _speaking_for(who: str, when: str = "") -> Iterator[None]:
 # --------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------
-def _build_scheduler(optimizer: torch.optim.Optimizer, name: str, kwargs: Mapping[str, Any]) -> Any:
+def _build_scheduler(
+    optimizer: torch.optim.Optimizer, name: str, kwargs: Mapping[str, Any], last_epoch: int | None = None
+) -> Any:
+    """The scheduler ``name`` on ``optimizer``, composites child by child; with ``last_epoch``, each built
+    with it (as a run resumed from a checkpoint builds them)."""
     spec = scheduler_spec(name)
+    if last_epoch is not None and "last_epoch" in inspect.signature(spec.cls).parameters:
+        kwargs = {**kwargs, "last_epoch": last_epoch}
+    elif last_epoch is not None and not spec.composite:
+        raise IncompatibleError(
+            f"{spec.name} takes no last_epoch: resume it with its state_dict (resume='full')", "resume"
+        )
     if spec.composite:
-        children = [_build_scheduler(optimizer, child, child_kwargs) for child, child_kwargs in kwargs["schedulers"]]
+        children = [
+            _build_scheduler(optimizer, child, child_kwargs, last_epoch) for child, child_kwargs in kwargs["schedulers"]
+        ]
         kwargs = {**kwargs, "schedulers": children}
         if not spec.sequential:  # ChainedScheduler takes the optimizer as a keyword after the children
             with _speaking_for(spec.name):
@@ -333,23 +383,85 @@ def build(config: Config, *, parameters: NamedGroups | None = None) -> Built:
         problem = copied_problem(parameters, only_2d=spec.only_2d)
     else:
         problem = toy_problem(len(config.param_groups), sparse=spec.sparse_gradients, only_2d=spec.only_2d)
-    # each run gets its own copy of the arguments: torch writes into a tensor lr it is given
-    groups = [
-        {"params": [p for _, p in members], **copy.deepcopy(dict(overrides))}
-        for members, overrides in zip(problem.groups, config.param_groups)
-        if members
-    ]
-    if len(groups) != len(config.param_groups):
+    if sum(1 for members in problem.groups if members) != len(config.param_groups):
         raise IncompatibleError(
             f"{spec.name} takes only 2-D parameters and a group of the toy model has none: use fewer groups",
             "param_groups",
         )
+    optimizer, scheduler = _objects(config, problem)
+    return Built(optimizer, scheduler, problem)
+
+
+def _objects(config: Config, problem: ToyProblem, *, scheduler: bool = True) -> tuple[torch.optim.Optimizer, Any]:
+    """A new optimizer on ``problem``'s parameters and a new scheduler on it (``scheduler=False``: none
+    yet), both as ``config`` builds them at the start of a run."""
+    groups = [
+        {"params": [p for _, p in members], **copy.deepcopy(dict(overrides))}  # torch writes into a tensor lr
+        for members, overrides in zip(problem.groups, config.param_groups)
+        if members
+    ]
+    spec = config.optimizer_spec
     with _speaking_for(spec.name):
         optimizer = spec.cls(groups, **copy.deepcopy(dict(config.optimizer_kwargs)))
-    scheduler = None
-    if config.scheduler is not None:
-        scheduler = _build_scheduler(optimizer, config.scheduler, config.scheduler_kwargs)
-    return Built(optimizer, scheduler, problem)
+    if config.scheduler is None or not scheduler:
+        return optimizer, None
+    return optimizer, _build_scheduler(optimizer, config.scheduler, config.scheduler_kwargs)
+
+
+#: New objects as built at the start of the run (``False``: the optimizer only, the scheduler ``None``).
+Fresh = Callable[[bool], tuple[torch.optim.Optimizer, Any]]
+
+
+def _rebuilt(
+    resume: str,
+    t: int,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    fresh: Fresh,
+    with_last_epoch: Callable[[torch.optim.Optimizer, int], Any],
+) -> tuple[torch.optim.Optimizer, Any]:
+    """The objects of a run resumed from a checkpoint at iteration ``t`` (see :mod:`~lr_widgets.core.loop`):
+    ``fresh`` ones, loading what ``resume`` says; ``with_last_epoch`` builds the scheduler with ``last_epoch``."""
+    saved = copy.deepcopy(optimizer.state_dict())  # as torch.save / torch.load would give it back
+    if resume == "last_epoch":
+        new, _ = fresh(False)
+        new.load_state_dict(saved)
+        return new, None if scheduler is None else with_last_epoch(new, t - 1)
+    new, new_scheduler = fresh(True)
+    if resume in ("full", "optimizer_only"):
+        new.load_state_dict(saved)
+    if resume == "full" and new_scheduler is not None:
+        new_scheduler.load_state_dict(copy.deepcopy(scheduler.state_dict()))
+    return new, new_scheduler
+
+
+def loop_iteration(
+    loop: Loop,
+    t: int,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    resumed: Callable[[torch.optim.Optimizer, Any, int], tuple[torch.optim.Optimizer, Any]],
+    *,
+    closure: Callable[[], torch.Tensor] | None = None,
+    metric: float | None = None,
+) -> tuple[torch.optim.Optimizer, Any, np.ndarray]:
+    """Iteration ``t`` of ``loop`` (see :mod:`~lr_widgets.core.loop`): the objects afterwards (``resumed``
+    ones where the loop resumes) and the LR its optimizer step ran with (``nan`` where it skipped it)."""
+    if loop.resumes(t):
+        optimizer, scheduler = resumed(optimizer, scheduler, t)
+    stepping = loop.steps_scheduler(t)
+    if loop.scheduler_first and stepping:
+        scheduler_step(scheduler, t + 1, metric=metric)
+    if loop.skips(t):
+        used = np.full(len(optimizer.param_groups), np.nan)
+        if closure is not None and not needs_closure(optimizer):
+            closure()  # the gradients of a skipped step are computed all the same (GradScaler's overflow)
+    else:
+        used = group_lrs(optimizer)
+        optimizer_step(optimizer, t + 1, closure=closure)
+    if not loop.scheduler_first and stepping:
+        scheduler_step(scheduler, t + 1, metric=metric)
+    return optimizer, scheduler, used
 
 
 def classic_step(
@@ -366,6 +478,14 @@ def classic_step(
     optimizer steps on whatever gradients there are (none: only the schedule moves). An optimizer
     that needs a closure (LBFGS) always gets one. torch's errors are said in plain words, with the step.
     """
+    optimizer_step(optimizer, step, closure=closure)
+    scheduler_step(scheduler, step, metric=metric)
+
+
+def optimizer_step(
+    optimizer: torch.optim.Optimizer, step: int, *, closure: Callable[[], torch.Tensor] | None = None
+) -> None:
+    """``optimizer.step()`` of step ``step`` (after ``closure``, or with it for LBFGS), torch's errors in words."""
     with _speaking_for(type(optimizer).__name__, f" at step {step}"):
         if needs_closure(optimizer):
             optimizer.step(closure or _no_loss)
@@ -373,19 +493,25 @@ def classic_step(
             if closure is not None:
                 closure()
             optimizer.step()
+
+
+def scheduler_step(scheduler: Any, step: int, *, metric: float | None = None) -> None:
+    """``scheduler.step()`` (with ``metric``) of step ``step``, torch's errors in words; nothing without one."""
     if scheduler is not None:
         with _speaking_for(type(scheduler).__name__, f" at step {step}"):
             scheduler.step(metric) if metric is not None else scheduler.step()
 
 
 class _Run:
-    """The classic loop on the objects of a config, one step at a time."""
+    """The loop of a config (by default the classic one) on its objects, one step at a time."""
 
     def __init__(self, config: Config, parameters: NamedGroups | None = None) -> None:
         self.config = config
         built = build(config, parameters=parameters)
         self.optimizer, self.scheduler, self.toy = built.optimizer, built.scheduler, built.problem
         self.done = 0
+        #: The LR the last iteration's optimizer step ran with (nan: skipped); kept by loops other than the classic.
+        self.used: np.ndarray | None = None
 
     def _closure(self) -> torch.Tensor:
         self.optimizer.zero_grad()
@@ -394,10 +520,41 @@ class _Run:
         return loss
 
     def advance(self, train: bool) -> None:
-        """One optimizer step (a real training step if ``train``), then one scheduler step."""
-        metric = None if self.config.metric is None else float(self.config.metric[self.done])
+        """One iteration of the loop: an optimizer step (a real training step if ``train``) and a scheduler
+        step, in the loop's order, unless it skips them; a resume first where the loop resumes."""
+        t, loop = self.done, self.config.loop
+        metric = None if self.config.metric is None else float(self.config.metric[t])
         self.done += 1
-        classic_step(self.optimizer, self.scheduler, self.done, closure=self._closure if train else None, metric=metric)
+        if loop.classic:
+            classic_step(
+                self.optimizer, self.scheduler, self.done, closure=self._closure if train else None, metric=metric
+            )
+            return
+        self.optimizer, self.scheduler, self.used = loop_iteration(
+            loop,
+            t,
+            self.optimizer,
+            self.scheduler,
+            self._resumed,
+            closure=self._closure if train else None,
+            metric=metric,
+        )
+
+    def _resumed(self, optimizer: torch.optim.Optimizer, scheduler: Any, t: int) -> tuple[torch.optim.Optimizer, Any]:
+        config = self.config
+
+        def with_last_epoch(new: torch.optim.Optimizer, last_epoch: int) -> Any:
+            with _speaking_for(str(config.scheduler), f" resumed at step {t}"):
+                return _build_scheduler(new, str(config.scheduler), config.scheduler_kwargs, last_epoch=last_epoch)
+
+        return _rebuilt(
+            config.loop.resume,
+            t,
+            optimizer,
+            scheduler,
+            lambda both: _objects(config, self.toy, scheduler=both),
+            with_last_epoch,
+        )
 
     def lrs(self) -> np.ndarray:
         return group_lrs(self.optimizer)
@@ -422,8 +579,17 @@ def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
 GUARD_STEPS = 3
 
 
-def _schedule(config: Config) -> tuple[_Run, np.ndarray, np.ndarray | None]:
-    """The LR (and momentum) rows 0..steps: the real loop's first steps, then the fast path or the loop."""
+def _schedule(
+    config: Config,
+    caught: list[warnings.WarningMessage] | None = None,
+    warned: dict[tuple[int, str], None] | None = None,
+) -> tuple[_Run, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The LR (and momentum) rows 0..steps: the real loop's first steps, then the fast path or the loop;
+    and for another loop than the classic, the LR each optimizer step ran with (see ``Trace.optimizer_lr``).
+
+    Only the classic loop takes the fast path. With ``caught`` (the warnings being recorded), each
+    warning raised in the loop goes into ``warned`` with the iteration it came from.
+    """
     run = _Run(config)
     n_groups = len(run.optimizer.param_groups)
     lr = np.empty((config.steps + 1, n_groups), dtype=np.float64)
@@ -432,20 +598,26 @@ def _schedule(config: Config) -> tuple[_Run, np.ndarray, np.ndarray | None]:
     lr[0] = run.lrs()
     if momentum is not None:
         momentum[0] = first_momenta
+    used = None if config.loop.classic else np.empty((config.steps, n_groups), dtype=np.float64)
 
     def loop(first: int, last: int) -> None:
         for t in range(first, last + 1):
+            seen = 0 if caught is None else len(caught)
             run.advance(train=False)
+            if caught is not None and warned is not None:
+                warned.update(((t - 1, str(w.message)), None) for w in caught[seen:])
             lr[t] = run.lrs()
             if momentum is not None:
                 momentum[t] = run.momenta()
+            if used is not None:
+                used[t - 1] = run.used
 
     loop_until = config.steps
-    if config.scheduler is not None and config.steps > GUARD_STEPS:
+    if config.scheduler is not None and config.steps > GUARD_STEPS and config.loop.classic:
         loop_until = GUARD_STEPS
     loop(1, loop_until)
     if loop_until == config.steps:
-        return run, lr, momentum
+        return run, lr, momentum, used
     key = config.optimizer_spec.momentum_key
     computed = fast_schedule(_Run(config).scheduler, config.steps, key, config.metric)
     if computed is not None and _agrees(computed, lr, momentum, loop_until):
@@ -453,9 +625,9 @@ def _schedule(config: Config) -> tuple[_Run, np.ndarray, np.ndarray | None]:
         lr[loop_until + 1 :] = fast_lr[loop_until:]
         if momentum is not None and fast_momentum is not None:
             momentum[loop_until + 1 :] = fast_momentum[loop_until:]
-        return run, lr, momentum
+        return run, lr, momentum, used
     loop(loop_until + 1, config.steps)
-    return run, lr, momentum
+    return run, lr, momentum, used
 
 
 def _agrees(
@@ -479,6 +651,7 @@ def simulate(
     *,
     param_groups: Sequence[Mapping[str, Any]] | None = None,
     metric: str | Sequence[float] | np.ndarray | None = None,
+    loop: Loop | None = None,
 ) -> Trace:
     """Run a real torch optimizer and scheduler on a toy model and record the LR at every step.
 
@@ -504,6 +677,10 @@ def simulate(
     metric
         For ReduceLROnPlateau: one value per step, or ``"loss"`` / ``"accuracy"``
         for a built-in curve. Other schedulers ignore it.
+    loop
+        How the training loop steps them (:class:`~lr_widgets.core.loop.Loop`: call order, skipped
+        optimizer steps, per-epoch stepping, a resume from a checkpoint); by default the classic
+        loop. The trace then also carries the classic loop's schedule as ``trace.intended``.
 
     Returns
     -------
@@ -517,12 +694,17 @@ def simulate(
         run, and said in ``trace.notes``.
     """
     if isinstance(optimizer, Config):
-        config = optimizer
+        config = optimizer if loop is None else optimizer.replace(loop=loop)
     else:
         config = Config(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups, metric)
+        config = config if loop is None else config.replace(loop=loop)
     config = config.resolved()
+    intended = None
+    if not config.loop.classic:
+        intended = simulate(config.replace(loop=Loop()))
+    warned: dict[tuple[int, str], None] = {}
     with _recording_warnings() as caught, one_thread():
-        run, lr, momentum = _schedule(config)
+        run, lr, momentum, used = _schedule(config, caught, warned)
     return Trace(
         lr=lr,
         momentum=momentum,
@@ -533,15 +715,24 @@ def simulate(
         group_names=run.toy.group_names,
         left_out=run.toy.left_out,
         warnings=_messages(caught),
+        loop=config.loop,
+        intended=intended,
+        step_warnings=tuple(warned),
+        optimizer_lr=used,
     )
 
 
 # --------------------------------------------------------------------------------------
 # your own objects
 # --------------------------------------------------------------------------------------
-def _copies(optimizer: torch.optim.Optimizer, scheduler: Any) -> tuple[torch.optim.Optimizer, Any]:
-    """Deep copies of both, the copied scheduler holding the copied optimizer; the copies have no gradients."""
-    opt, sched = copy.deepcopy((optimizer, scheduler))
+def _copies(
+    optimizer: torch.optim.Optimizer, scheduler: Any, *, memo: dict[int, Any] | None = None
+) -> tuple[torch.optim.Optimizer, Any]:
+    """Deep copies of both, the copied scheduler holding the copied optimizer; the copies have no gradients.
+
+    ``memo`` is :func:`copy.deepcopy`'s: ``{id(parameter): parameter to use instead}`` keeps parameters.
+    """
+    opt, sched = copy.deepcopy((optimizer, scheduler), memo)
     # A scheduler wraps optimizer.step to notice the order of calls. A copy of the optimizer leaves the
     # wrapper behind (Optimizer.__getstate__ keeps only its state), and the wrapper itself holds a weak
     # reference to the original: wrap the copy's step anew, or torch warns that step() was overridden.
@@ -569,8 +760,9 @@ def record(
     steps: int = 100,
     *,
     metric: str | Sequence[float] | np.ndarray | None = None,
+    loop: Loop | None = None,
 ) -> Trace:
-    """Run the classic loop on copies of *your* optimizer and scheduler and record the LR at every step.
+    """Run the classic loop (or ``loop``) on copies of *your* optimizer and scheduler and record the LR at every step.
 
     Works with any ``torch.optim.Optimizer`` and any scheduler built on torch's classes
     (``LambdaLR`` with your own functions, ``SWALR``, ``SequentialLR`` objects, schedulers
@@ -588,34 +780,68 @@ def record(
         The number of optimizer steps.
     metric
         For ReduceLROnPlateau: one value per step, or ``"loss"`` / ``"accuracy"``.
+    loop
+        How your training loop steps them (:class:`~lr_widgets.core.loop.Loop`); the trace then also
+        carries the classic loop's as ``trace.intended``. A resume rebuilds both objects as they are
+        now (deep copies) and loads the states as ``loop.resume`` says; ``resume="last_epoch"`` needs
+        the scheduler's constructor arguments, which only :func:`simulate` has.
 
     Returns
     -------
     Trace
-        Row ``t`` of ``lr`` is each param group's ``lr`` when step ``t`` runs; ``config`` is ``None``.
+        Row ``t`` of ``lr`` is each param group's ``lr`` before iteration ``t``; ``config`` is ``None``.
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise InvalidValueError(
             f"record takes your torch optimizer (and scheduler): got {type(optimizer).__name__}", "optimizer"
         )
     steps = check_steps(steps)
+    loop = Loop() if loop is None else loop
+    if not isinstance(loop, Loop):
+        raise InvalidValueError(f"loop is a Loop(...), e.g. Loop(scheduler_first=True): got {loop!r}", "loop")
+    if loop.resume_at is not None and loop.resume == "last_epoch" and scheduler is not None:
+        raise IncompatibleError(
+            "record cannot build your scheduler again with last_epoch: lr_widgets does not know the arguments "
+            "it was built with. Resume with resume='full', 'optimizer_only' or 'nothing', or simulate it by name",
+            "resume",
+        )
     plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
     values = check_metric(metric, steps) if plateau else None
+    intended = None if loop.classic else record(optimizer, scheduler, steps, metric=values)
+    warned: dict[tuple[int, str], None] = {}
     with _recording_warnings() as caught:
         opt, sched = _copies(optimizer, scheduler)
+        start = copy.deepcopy((opt, sched)) if loop.resume_at is not None else None  # "as built at the start"
         key = momentum_key_of(opt.defaults)
         n_groups = len(opt.param_groups)
         lr = np.empty((steps + 1, n_groups), dtype=np.float64)
         first = group_momenta(opt, key)
         momentum = None if first is None else np.empty_like(lr)
+        used = None if loop.classic else np.empty((steps, n_groups), dtype=np.float64)
         who, sched_name = type(opt).__name__, None if sched is None else type(sched).__name__
+
+        def resumed(old: torch.optim.Optimizer, old_sched: Any, t: int) -> tuple[torch.optim.Optimizer, Any]:
+            def fresh(both: bool) -> tuple[torch.optim.Optimizer, Any]:
+                # the objects as they were at the start, on the parameters the run has now
+                assert start is not None
+                memo = {id(a): b for a, b in zip(_parameters_of(start[0]), _parameters_of(old))}
+                return _copies(*start, memo=memo) if both else (_copies(start[0], None, memo=memo)[0], None)
+
+            return _rebuilt(loop.resume, t, old, old_sched, fresh, lambda *_: None)
+
         for t in range(steps + 1):
             lr[t] = group_lrs(opt)
             if momentum is not None:
                 momentum[t] = group_momenta(opt, key)
             if t == steps:
                 break
-            classic_step(opt, sched, t + 1, metric=None if values is None else float(values[t]))
+            value = None if values is None else float(values[t])
+            if used is None:
+                classic_step(opt, sched, t + 1, metric=value)
+                continue
+            seen = len(caught)
+            opt, sched, used[t] = loop_iteration(loop, t, opt, sched, resumed, metric=value)
+            warned.update(((t, str(w.message)), None) for w in caught[seen:])
     return Trace(
         lr=lr,
         momentum=momentum,
@@ -625,7 +851,15 @@ def record(
         config=None,
         group_names=numbered_groups(n_groups),
         warnings=_messages(caught),
+        loop=loop,
+        intended=intended,
+        step_warnings=tuple(warned),
+        optimizer_lr=used,
     )
+
+
+def _parameters_of(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+    return [p for group in optimizer.param_groups for p in group["params"]]
 
 
 # --------------------------------------------------------------------------------------
@@ -682,6 +916,8 @@ class _Snapshot:
     parameters: list[torch.Tensor]
     optimizer: dict[str, Any]
     scheduler: dict[str, Any] | None
+    #: Each param group's keys in order: loading a state_dict puts "params" last, a resumed run has it so
+    orders: list[list[str]]
 
 
 class Replayer:
@@ -828,6 +1064,7 @@ class Replayer:
             [p.detach().clone() for p in _trained(run)],
             copy.deepcopy(run.optimizer.state_dict()),
             None if run.scheduler is None else copy.deepcopy(run.scheduler.state_dict()),
+            [list(group) for group in run.optimizer.param_groups],
         )
 
     def _restore(self, step: int) -> None:
@@ -841,9 +1078,8 @@ class Replayer:
             with torch.no_grad():
                 for parameter, saved in zip(_trained(run), snapshot.parameters):
                     parameter.copy_(saved)
-            order = [list(group) for group in run.optimizer.param_groups]
             run.optimizer.load_state_dict(copy.deepcopy(snapshot.optimizer))
-            for group, keys in zip(run.optimizer.param_groups, order):  # loading puts "params" last: as built again
+            for group, keys in zip(run.optimizer.param_groups, snapshot.orders):  # as the run had them
                 ordered = {key: group[key] for key in keys if key in group}
                 ordered.update(group)
                 group.clear()
@@ -869,4 +1105,4 @@ def same_trajectory(a: Trace, b: Trace) -> bool:
 
 
 def _trained(run: _Run) -> list[torch.Tensor]:
-    return [p for group in run.optimizer.param_groups for p in group["params"]]
+    return _parameters_of(run.optimizer)
