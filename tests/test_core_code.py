@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from lr_widgets import simulate
+from lr_widgets import Loop, simulate
 from lr_widgets.core.code import python_code
 
 CONFIGURATIONS = [
@@ -84,3 +84,35 @@ def test_exported_code_reproduces_the_trace(config, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr + "\n" + code
     np.testing.assert_allclose(np.array(json.loads(result.stdout)), trace.lr, rtol=1e-12, atol=0)
+
+
+LOOPS = [
+    Loop(scheduler_first=True),
+    Loop(skip_optimizer_steps=[0, 4, 5], scheduler_every=3),
+    Loop(resume_at=12, resume="full"),
+    Loop(resume_at=12, resume="optimizer_only"),
+    Loop(resume_at=12, resume="nothing", scheduler_first=True),
+    Loop(resume_at=12, resume="last_epoch", skip_optimizer_steps=[3]),
+]
+#: Each loop with a scheduler of its own, in one subprocess each (torch's import is most of a run's time).
+LOOP_CASES = list(zip(LOOPS, [CONFIGURATIONS[i] for i in (2, 3, 4, -1, 7, 2)]))
+
+
+@pytest.mark.parametrize(
+    "loop, config", LOOP_CASES, ids=[f"{c[2]}: {', '.join(loop.describe())}" for loop, c in LOOP_CASES]
+)
+def test_exported_code_writes_the_loop_and_marks_what_differs(config, loop, tmp_path) -> None:
+    """Issue 15: the exported code runs this loop (its lrs are the trace's rows), with a comment at each
+    line that differs from the intended loop."""
+    optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, groups, metric = config
+    trace = simulate(
+        optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, param_groups=groups, metric=metric, loop=loop
+    )
+    code = python_code(trace)
+    script = tmp_path / "snippet.py"
+    script.write_text(code + "\nimport json\nprint(json.dumps([[float(v) for v in row] for row in lrs]))\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + "\n" + code
+    np.testing.assert_allclose(np.array(json.loads(result.stdout)), trace.lr, rtol=1e-12, atol=0)
+    marked = [line for line in code.splitlines() if "differs from the intended loop" in line]
+    assert len(marked) == len(loop.describe()), code

@@ -132,14 +132,16 @@ class Trace:
 
     @property
     def bent(self) -> bool:
-        """Whether the loop gave another schedule than the classic loop would (LR or momentum, any step)."""
+        """Whether the loop gave another schedule than the classic loop would: another LR or momentum
+        at any step, or an optimizer step run with another LR (or skipped)."""
         planned = self.planned
         if planned is self:
             return False
         same_momentum = (self.momentum is None) == (planned.momentum is None) and (
             self.momentum is None or np.array_equal(self.momentum, planned.momentum)
         )
-        return not (np.array_equal(self.lr, planned.lr) and same_momentum)
+        same_steps = np.array_equal(self.used, planned.used, equal_nan=True)
+        return not (np.array_equal(self.lr, planned.lr) and same_momentum and same_steps)
 
     @property
     def optimizer_kwargs(self) -> Mapping[str, Any]:
