@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import traitlets
 
 from .core.adopt import adopt
@@ -31,6 +32,7 @@ from .core.arguments import tied_run_lengths
 from .core.code import python_code
 from .core.config import Config, differences, same_question
 from .core.errors import IncompatibleError, LrWidgetsError
+from .core.loop import Loop
 from .core.overrides import overwritten
 from .core.simulate import Replayer, Trace, simulate
 from .core.specs import optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
@@ -40,6 +42,7 @@ from .view.composer import composer_for
 from .view.controls import widget_for
 from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
 from .view.frame import STEPS, LiveSchedule, whole_steps
+from .view.loop_form import LoopForm
 from .view.panel import Panel
 from .view.pins import PinsBar
 from .view.plot import PROJECTOR, Pin
@@ -58,10 +61,11 @@ class Explorer(LiveSchedule):
     ``status`` the status line's text -- these three are read-only: the controls ask the questions --,
     ``step`` the inspected step (setting it moves the cursor), ``pins`` the schedules kept on screen.
 
-    Its parts are public: ``optimizer_form``, ``scheduler_form`` and ``groups_form`` (what the user
-    set; shown in the ``arguments`` tabs), ``schedule`` (the figure, its step slider and toggles),
+    Its parts are public: ``optimizer_form``, ``scheduler_form``, ``groups_form`` and ``loop_form`` (what
+    the user set; shown in the ``arguments`` tabs), ``schedule`` (the figure, its step slider and toggles),
     ``inspector`` (the panel), ``downloads``, ``pacer``; ``controls``
-    names every control (``"optimizer.lr"``, ``"scheduler.T_max"``, ``"group.head.lr"``, ``"step"`` ...).
+    names every control (``"optimizer.lr"``, ``"scheduler.T_max"``, ``"group.head.lr"``, ``"loop.resume_at"``,
+    ``"step"`` ...).
 
     Parameters
     ----------
@@ -86,6 +90,8 @@ class Explorer(LiveSchedule):
         Controls asked for by torch's argument names, as ipywidgets' ``interact`` takes them:
         ``{"max_lr": (1e-4, 1e-1), "three_phase": fixed(True), "anneal_strategy": ["cos", "linear"]}``
         (a range, a fixed value with no control, options; a scalar is the start value).
+    loop
+        The training loop to start with (:class:`~lr_widgets.core.loop.Loop`); by default the classic one.
     """
 
     #: The question the controls asked last, as one value.
@@ -105,6 +111,7 @@ class Explorer(LiveSchedule):
         parameters: NamedGroups | None = None,
         projector: bool = False,
         abbreviations: Mapping[str, Any] | None = None,
+        loop: Loop | None = None,
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
         # unknown names fail here, with the core's message
@@ -152,13 +159,15 @@ class Explorer(LiveSchedule):
         # your own optimizer's groups are its own: named by number, as many as it has
         own_groups = numbered_groups(len(parameters)) if parameters else None
         self.groups_form = GroupsForm(optimizer, param_groups or [{} for _ in own_groups or [0]], own_groups)
+        #: The training loop around them: call order, skipped steps, per-epoch stepping, resuming.
+        self.loop_form = LoopForm(steps, loop)
         self._layout()
 
         self.optimizer_choice.observe(guard(lambda change: self._optimizer_chosen(change["new"])), "value")
         self.scheduler_choice.observe(guard(lambda change: self._scheduler_chosen(change["new"])), "value")
         self.steps_control.observe(guard(lambda change: self._steps_set(change["new"])), "value")
         self.optimizer_form.observe(guard(lambda _: self._optimizer_set()), "value")
-        for form in (self.scheduler_form, self.groups_form):
+        for form in (self.scheduler_form, self.groups_form, self.loop_form):
             form.observe(guard(lambda _: self.pacer.request("update")), "value")
         self.observe(guard(lambda change: self._traced(change["new"])), "trace")
         self.groups_form.propose(self._group_defaults())
@@ -181,7 +190,7 @@ class Explorer(LiveSchedule):
         ):
             # set on the layout it has: a new Layout would leave the old one behind with an open comm
             form.layout.display, form.layout.grid_template_columns = "grid", "repeat(auto-fill, minmax(390px, 1fr))"
-        for part in (self.optimizer_form, self.scheduler_form, self.groups_form, self.schedule.options):
+        for part in (self.optimizer_form, self.scheduler_form, self.groups_form, self.loop_form, self.schedule.options):
             part.layout.flex = "0 0 auto"  # a page scrolls; its rows are never squeezed to fit its height
         page = dict(max_height="236px", overflow="auto", padding="4px 0")
         self.arguments = widgets.Tab(
@@ -189,12 +198,13 @@ class Explorer(LiveSchedule):
                 widgets.VBox([self.optimizer_form], layout=widgets.Layout(**page)),
                 widgets.VBox([self.scheduler_form], layout=widgets.Layout(**page)),
                 widgets.VBox([self.groups_form], layout=widgets.Layout(**page)),
+                widgets.VBox([self.loop_form], layout=widgets.Layout(**page)),
                 widgets.VBox(
                     [self.optimizer_form.advanced, self.scheduler_form.advanced], layout=widgets.Layout(**page)
                 ),
                 widgets.VBox([self.schedule.options], layout=widgets.Layout(**page)),
             ],
-            titles=("optimizer", "scheduler", "param groups", "advanced", "view"),
+            titles=("optimizer", "scheduler", "param groups", "training loop", "advanced", "view"),
             selected_index=0,
         )
         panel = self.inspector.panel
@@ -244,7 +254,7 @@ class Explorer(LiveSchedule):
 
     def _steps_set(self, steps: Any) -> None:
         if whole_steps(steps):
-            self.optimizer_form.steps = self.scheduler_form.steps = steps
+            self.optimizer_form.steps = self.scheduler_form.steps = self.loop_form.steps = steps
         self.pacer.request("update")
 
     def _optimizer_set(self) -> None:
@@ -270,6 +280,7 @@ class Explorer(LiveSchedule):
             steps,
             self.groups_form.value,
             self.metric,
+            self.loop_form.loop(whole_steps(steps) or 1),
         )
 
     # -- the work -------------------------------------------------------------------------
@@ -393,7 +404,7 @@ class Explorer(LiveSchedule):
         return f"lr_{trace.optimizer}_{trace.scheduler or 'constant'}" if trace is not None else "lr"
 
     def _controls_to_close(self) -> list[widgets.Widget]:
-        return list(_Controls(self).values()) if "groups_form" in self.__dict__ else []
+        return list(_Controls(self).values()) if "loop_form" in self.__dict__ else []
 
 
 class _Controls(Mapping[str, widgets.Widget]):
@@ -414,6 +425,7 @@ class _Controls(Mapping[str, widgets.Widget]):
         for prefix, form in (("optimizer", e.optimizer_form), ("scheduler", e.scheduler_form)):
             found.update({f"{prefix}.{name}": control for name, control in form.controls.items()})
         found.update({f"group.{name}": control for name, control in e.groups_form.controls.items()})
+        found.update({f"loop.{name}": control for name, control in e.loop_form.controls.items()})
         return found
 
     def __getitem__(self, name: str) -> widgets.Widget:
@@ -432,8 +444,21 @@ def _notes(trace: Trace) -> str:
     if trace.left_out:
         notes.append(f"{trace.optimizer} takes only 2-D parameters; left out: {', '.join(trace.left_out)}.")
     notes += [f"Note: {note}." for note in trace.notes]
-    notes += [f"torch warned: {message}" for message in trace.warnings]
+    if not trace.loop.classic:
+        ran = int(np.sum(~np.isnan(trace.used[:, 0])))
+        notes.append(
+            f"Training loop: {'; '.join(trace.loop.describe())}; the optimizer stepped {ran} of {trace.steps} times."
+        )
+    at_steps = {message for _, message in trace.step_warnings}
+    notes += [f"torch warned at step {step}: {message}" for step, message in trace.step_warnings[:_STEP_WARNINGS]]
+    if len(trace.step_warnings) > _STEP_WARNINGS:
+        notes.append(f"(and {len(trace.step_warnings) - _STEP_WARNINGS} more warnings)")
+    notes += [f"torch warned: {message}" for message in trace.warnings if message not in at_steps]
     return " ".join(notes)
+
+
+#: The warnings of a loop the status line lists, each with its step.
+_STEP_WARNINGS = 3
 
 
 class _Default:

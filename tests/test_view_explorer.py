@@ -312,8 +312,8 @@ def test_pins_compare_and_can_be_removed(explorers) -> None:
     explorer.unpin("step decay")
     assert len(explorer.plot.pin_lines) == 1
     explorer.clear_pins()
-    # group lines, their dotted tails after the last step, and the cursor
-    assert explorer.plot.pin_lines == [] and len(explorer.plot.ax.lines) == 3 + 3 + 1
+    # group lines, their dotted tails after the last step, the plan's lines (another loop), the cursor, the resume
+    assert explorer.plot.pin_lines == [] and len(explorer.plot.ax.lines) == 3 + 3 + 3 + 1 + 1
 
 
 def test_axis_in_epochs_and_log_y(explorers) -> None:

@@ -9,8 +9,8 @@ from .arguments import MAX_STEPS
 from .config import Config
 from .errors import *  # noqa: F403 -- one exception per kind of mistake
 from .expressions import Formula
-from .loop import RESUMES, Loop
 from .introspect import ParamInfo, TensorInfo, param_groups_summary, state_summary
+from .loop import RESUMES, Loop
 from .simulate import (
     SYNTHETIC_METRICS,
     Built,

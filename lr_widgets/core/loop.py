@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import InvalidValueError
 
-__all__ = ["Loop", "RESUMES"]
+__all__ = ["Loop", "RESUMES", "steps_from_text", "steps_as_text"]
 
 #: How a loop resumes from a checkpoint, and what each way loads.
 RESUMES: dict[str, str] = {
@@ -159,3 +159,48 @@ class Loop:
         if self.resume_at is not None:
             found.append(f"resumed at step {self.resume_at} ({RESUMES[self.resume]})")
         return found
+
+
+def steps_from_text(text: str) -> tuple[int, ...]:
+    """The iterations a text lists: whole numbers and ranges, ``"3, 10, 40-45"`` (both ends included).
+
+    Raises
+    ------
+    InvalidValueError
+        Anything else, said in words (the text is parsed, never evaluated).
+    """
+    found: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        try:
+            first = int(low.strip())
+            last = int(high.strip()) if dash else first
+        except ValueError:
+            raise InvalidValueError(
+                f"skipped steps are whole numbers and ranges, e.g. 3, 10, 40-45: cannot read {part!r}",
+                "skip_optimizer_steps",
+            ) from None
+        if first < 0 or last < first:
+            raise InvalidValueError(
+                f"skipped steps count from 0 and a range goes up, e.g. 40-45: got {part!r}", "skip_optimizer_steps"
+            )
+        if last - first > 1_000_000:
+            raise InvalidValueError(f"the range {part!r} is longer than any run", "skip_optimizer_steps")
+        found.update(range(first, last + 1))
+    return tuple(sorted(found))
+
+
+def steps_as_text(steps: Sequence[int]) -> str:
+    """Iterations written as :func:`steps_from_text` reads them, runs as ranges: ``"3, 10, 40-45"``."""
+    parts, ordered = [], sorted(set(steps))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ", ".join(parts)

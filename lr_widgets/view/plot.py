@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -204,6 +204,18 @@ class SchedulePlot:
             for _ in style.colors
         ]
         (self.metric_line,) = self.right.plot([], [], color=style.metric, linewidth=style.thin * 0.8, alpha=0.8)
+        # Another loop than the classic (issue 15): the schedule as planned, faint under this loop's, the
+        # difference shaded, the skipped optimizer steps as a rug along the bottom, the resume marked.
+        self.intended_lines: list[Line2D] = [
+            self.ax.plot([], [], color=color, linewidth=style.line * 1.6, alpha=0.22, solid_capstyle="butt")[0]
+            for color in style.colors
+        ]
+        self.differences: list[Any] = []  # fill_between's collections, made anew for each trace
+        self.skipped = LineCollection(
+            [], colors="0.25", linewidths=style.thin * 0.6, transform=self.ax.get_xaxis_transform()
+        )
+        self.ax.add_collection(self.skipped)
+        self.resumed = self.ax.axvline(0, color="0.15", linestyle="-.", linewidth=style.thin, visible=False)
         self.marks = LineCollection(
             [], colors="0.55", linestyles=":", linewidths=style.thin, transform=self.ax.get_xaxis_transform()
         )
@@ -260,6 +272,7 @@ class SchedulePlot:
         scale = 1 / steps_per_epoch if in_epochs else 1
         self.marks.set_segments([[(m.step * scale, 0), (m.step * scale, 1)] for m in marks])
         self.marks.set_label("turning points" if marks else None)
+        self._show_loop(trace, columns)
         self.ax.set_xlabel(
             f"epoch ({steps_per_epoch} steps each)" if in_epochs else "optimizer step", fontsize=self.style.font
         )
@@ -268,6 +281,41 @@ class SchedulePlot:
         self.title = _title(trace)
         self._rescale()
         self._legend()
+
+    def _show_loop(self, trace: Trace, columns: int) -> None:
+        """The loop's marks: the schedule as planned, the difference, skipped steps, the resume (or none)."""
+        for fill in self.differences:
+            fill.remove()
+        self.differences = []
+        bent = trace.bent
+        planned = trace.planned
+        steps = slice(0, max(1, trace.steps))
+        if bent:
+            _set_lines(self.intended_lines, self.x[steps], planned.lr[steps], ["as planned (classic loop)"], columns)
+            ran = _as_run(trace)  # the LR each optimizer step ran with (or, skipped, the LR of the moment)
+            labels = [f"{line.get_label()} (this loop)" for line in self.lr_lines]
+            _set_lines(self.lr_lines, self.x[steps], ran[steps], labels, columns)
+            every = slice(0, trace.steps, max(1, trace.steps // (4 * columns)))  # a few points per pixel column
+            for g in range(ran.shape[1]):
+                color = self.style.colors[g % len(self.style.colors)]
+                fill = self.ax.fill_between(
+                    self.x[every], planned.lr[every, g], ran[every, g], color=color, alpha=0.18, linewidth=0
+                )
+                fill.set_label("this loop's difference" if g == 0 else "")
+                self.differences.append(fill)
+        else:
+            _set_lines(self.intended_lines, self.x[steps], None, [], columns)
+        scale = 1 / self.steps_per_epoch if self.in_epochs else 1
+        skipped = [t for t in trace.loop.skip_optimizer_steps if t < trace.steps]
+        self.skipped.set_segments([[(t * scale, 0), (t * scale, 0.04)] for t in skipped])
+        n = len(skipped)
+        self.skipped.set_label(f"optimizer step skipped ({n})" if n else None)
+        at = trace.loop.resume_at
+        resumes = at is not None and at < trace.steps
+        self.resumed.set_visible(resumes)
+        if resumes:
+            self.resumed.set_xdata([at * scale, at * scale])
+            self.resumed.set_label(f"resumed at step {at} ({trace.loop.resume.replace('_', ' ')})")
 
     @_drawing_waits
     def set_pins(self, pins: Sequence[Pin], names: Sequence[str] | None = None) -> None:
@@ -335,9 +383,14 @@ class SchedulePlot:
         lines = [f"step {step}" + (f" (epoch {x:.4g})" if self.in_epochs else "")]
         if step == self.trace.steps:
             lines[0] += " (after the last step: get_last_lr(), no optimizer step uses it)"
+        bent = self.trace.bent and step < self.trace.steps
         for g, name in enumerate(self.trace.group_names):
             prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
             lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
+            if bent:
+                used = self.trace.used[step, g]
+                ran = "optimizer step skipped" if np.isnan(used) else f"optimizer step ran with {used:.6g}"
+                lines.append(f"{ran}, as planned {self.trace.planned.lr[step, g]:.6g}")
         if self.trace.momentum is not None:
             lines.append(f"{_momentum_name(self.trace)} = {self.trace.momentum[step, 0]:.4g}")
         if self.trace.metric is not None and step > 0:
@@ -381,9 +434,20 @@ class SchedulePlot:
         """What the legend lists: the lines shown (the live schedule, momentum, metric, pins) and the marks."""
         handles = [
             h
-            for h in (*self.lr_lines, *self.after_lines[:1], *self.momentum_lines[:1], self.metric_line)
+            for h in (
+                *self.lr_lines,
+                *self.after_lines[:1],
+                *self.momentum_lines[:1],
+                self.metric_line,
+                *self.intended_lines[:1],
+            )
             if h.get_visible() and len(h.get_xdata())
         ]
+        handles += self.differences[:1]
+        if len(self.skipped.get_segments()):
+            handles.append(self.skipped)
+        if self.resumed.get_visible():
+            handles.append(self.resumed)
         handles += [lines[0] for _, lines in self.pin_lines]
         if len(self.marks.get_segments()):
             handles.append(self.marks)
@@ -399,11 +463,11 @@ class SchedulePlot:
             self._layout_key = key
             self._tight_layout()
 
-    def _tight_layout(self) -> None:
+    def _tight_layout(self, bottom: float = 0.0) -> None:
         with warnings.catch_warnings():
             # many pins make a legend taller than the figure can hold: the layout then stays as it was
             warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
-            self.figure.tight_layout(rect=(0, 0, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
+            self.figure.tight_layout(rect=(0, bottom, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
 
     @contextmanager
     def as_picture(self) -> Iterator[None]:
@@ -412,16 +476,16 @@ class SchedulePlot:
             saved = {side: getattr(self.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")}
             handles = self._handles()
             self.ax.set_title(self.title, fontsize=self.style.font * 1.05)
-            legend = self.ax.legend(
+            legend = self.figure.legend(
                 handles=handles,
                 labels=[h.get_label() for h in handles],
-                loc="upper center",
+                loc="lower center",
                 fontsize=self.style.font * 0.85,
-                ncols=min(len(handles), 4) or 1,
+                ncols=(2 if len(handles) > 4 else len(handles)) or 1,  # a wider legend squeezes the axes
                 framealpha=0.85,
-                bbox_to_anchor=(0.5, -0.16),
             )
-            self._tight_layout()
+            extent = legend.get_window_extent(self.figure.canvas.get_renderer())
+            self._tight_layout(bottom=extent.height / self.figure.bbox.height + 0.01)  # the axes above the legend
             try:
                 yield
             finally:
@@ -447,10 +511,13 @@ class LegendEntry:
     mark: bool = False  # a vertical mark (turning points) rather than a curve
     alpha: float = 1.0
     end: bool = False  # the line ends in an open circle (the row after the last step)
+    fill: bool = False  # a shaded area rather than a line
 
     def html(self, px: int = 12) -> str:
         """The entry as HTML: a short line in its color and style (and its open end), then the label."""
-        if self.mark:
+        if self.fill:
+            swatch = f"display:inline-block;width:22px;height:{px - 2}px;background:{self.color}"
+        elif self.mark:
             swatch = f"display:inline-block;width:0;height:{px}px;border-left:2px {self.style} {self.color}"
         else:
             swatch = f"display:inline-block;width:22px;height:0;border-top:2px {self.style} {self.color}"
@@ -468,7 +535,10 @@ class LegendEntry:
 
 
 def legend_entry(handle: Any) -> LegendEntry:
-    """How a matplotlib line (or the marks' collection) appears in the HTML legend."""
+    """How a matplotlib line (or the marks' collection, or a shaded area) appears in the HTML legend."""
+    if isinstance(handle, PolyCollection):
+        color = handle.get_facecolor()[0] if len(handle.get_facecolor()) else (0.5, 0.5, 0.5, 1)
+        return LegendEntry(str(handle.get_label()), to_hex(color), "solid", alpha=0.35, fill=True)
     if isinstance(handle, LineCollection):
         color = handle.get_edgecolor()[0] if len(handle.get_edgecolor()) else (0.55, 0.55, 0.55, 1)
         return LegendEntry(str(handle.get_label()), to_hex(color), "dotted", mark=True)
@@ -493,6 +563,14 @@ def _set_lines(
         else:
             line.set_data([], [])
             line.set_visible(False)
+
+
+def _as_run(trace: Trace) -> np.ndarray:
+    """Row t: the LR optimizer step t ran with, or at a skipped step the LR of that moment (``trace.lr[t]``);
+    the last row as ``trace.lr`` has it."""
+    used = trace.used
+    ran = np.where(np.isnan(used), trace.lr[:-1], used)
+    return np.vstack([ran, trace.lr[-1:]])
 
 
 def _momentum_name(trace: Trace) -> str:
