@@ -244,7 +244,8 @@ def assert_figure_panel_and_arguments_in_view(page, width: int, height: int) -> 
 
 def canvas_image(page, index: int = 0) -> str:
     return page.evaluate(
-        "i => document.querySelectorAll('.jupyter-matplotlib-canvas-div')[i].querySelector('canvas').toDataURL()",
+        "i => { const all = document.querySelectorAll('.jupyter-matplotlib-canvas-div');"
+        " return all[i < 0 ? all.length + i : i].querySelector('canvas').toDataURL(); }",  # -1: the last
         index,
     )
 
@@ -547,6 +548,27 @@ def test_lesson_notebook_renders_and_its_instructions_work(lab, page) -> None:
     page.wait_for_function("p => p.innerText.includes('at step 1') && p.innerText.includes('exp_avg_sq')",
                            arg=adam_panel)  # fmt: skip
     shoot(page, "lesson-adam-state")
+
+    # section 5, as it says: "open the training loop tab ... Set loading to full checkpoint and watch the
+    # difference vanish; then tick scheduler.step() before optimizer.step() and read torch's warning"
+    bent = page.locator(".lr-widgets-explorer").last
+    bent.scroll_into_view_if_needed()
+    legend = bent.locator(".lr-widgets-legend").element_handle()
+    assert "this loop's difference" in legend.inner_text() and "resumed at step 60" in legend.inner_text()
+    bent.locator(".lm-TabBar-tab:has-text('training loop')").first.click()
+    shoot(page, "lesson-training-loop-resumed")
+    before = canvas_image(page, index=-1)
+    bent.locator("select:has(option:has-text('full checkpoint'))").first.select_option(
+        label="full checkpoint (optimizer + scheduler state)"
+    )
+    page.wait_for_function('l => !l.innerText.includes("this loop\'s difference")', arg=legend)
+    wait_for_new_image(page, before, index=-1)
+    bent.locator("label:has-text('scheduler.step() before optimizer.step()') input[type=checkbox]").first.check()
+    status = bent.locator(".lr-widgets-status").element_handle()
+    page.wait_for_function("s => s.innerText.includes('torch warned at step 0')", arg=status)
+    assert "this loop's difference" in legend.inner_text(), "the order bends the schedule: one value ahead"
+    assert_no_widget_errors(page)
+    shoot(page, "lesson-training-loop-warned")
 
 
 _LATENCY_JS = """

@@ -377,3 +377,18 @@ def test_the_replay_after_a_resume_holds_the_rebuilt_objects() -> None:
             assert [g["lr"] for g in got.param_groups] == [g["lr"] for g in want.param_groups]
             for a, b in zip(got.state.values(), want.state.values()):
                 torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_the_csv_has_the_lr_each_optimizer_step_ran_with_and_pins_name_the_loop() -> None:
+    from lr_widgets.core.config import differences
+
+    trace = _simulated(SCHEDULES["LinearLR"], Loop(scheduler_first=True, skip_optimizer_steps=[2]))
+    rows = [line.split(",") for line in trace.csv().splitlines()]
+    column = rows[0].index("optimizer_lr[all]")
+    assert [row[column] for row in rows[1:4]] == [repr(float(trace.used[0, 0])), repr(float(trace.used[1, 0])), ""]
+    assert rows[-1][column] == "", "no optimizer step after the last row"
+    plain = _simulated(SCHEDULES["LinearLR"], Loop())
+    assert differences(trace.config, plain.config) == [
+        "loop: scheduler.step() before optimizer.step(); 1 optimizer step skipped"
+    ]
+    assert differences(plain.config, trace.config) == ["loop: classic"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
@@ -41,6 +43,12 @@ def _run(example: str) -> dict:
 def test_core_example_runs() -> None:
     example = next(code for lang, code in BLOCKS if lang == "python" and "simulate(" in code)
     assert _run(example)["trace"].lr.shape == (501, 2)
+
+
+def test_loop_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and "loop=Loop(" in code)
+    trace = _run(example)["trace"]
+    assert trace.lr[70, 0] == pytest.approx(0.1, rel=1e-12) and trace.planned.lr[70, 0] == pytest.approx(0.025)
 
 
 def test_explorer_example_runs() -> None:

@@ -100,6 +100,10 @@ def test_after_a_resume_the_panel_shows_the_rebuilt_objects(explorers, resume) -
     assert f"step             tensor({10 if resume == 'nothing' else 70}., float32)" in explorer.panel or (
         f"step             tensor({10 if resume == 'nothing' else 70}, float32)" in explorer.panel
     )
+    assert "rebuilt at step 60" in explorer.panel, "the panel says its objects are not the ones the run began with"
+    explorer.step = 59
+    explorer.settle()
+    assert "rebuilt" not in explorer.panel
     line = explorer.plot.resumed
     assert line.get_visible() and line.get_xdata()[0] == 60
     assert explorer.trace.bent == (resume != "full")

@@ -123,10 +123,13 @@ def test_the_legend_is_beside_the_canvas_and_in_every_picture(tmp_path) -> None:
         assert explorer.figure.axes[0].get_legend() is None, "the live figure draws no legend"
         before = [getattr(explorer.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")]
         with explorer.plot.as_picture():
-            legend = explorer.figure.axes[0].get_legend()
+            (legend,) = explorer.figure.legends  # under the axes, across the figure
             assert [text.get_text() for text in legend.get_texts()] == labels
             assert explorer.figure.axes[0].get_title() == explorer.plot.title
-        assert explorer.figure.axes[0].get_legend() is None and explorer.figure.axes[0].get_title() == ""
+            low = legend.get_window_extent(explorer.figure.canvas.get_renderer())
+            axes = explorer.figure.axes[0].get_tightbbox(explorer.figure.canvas.get_renderer())
+            assert low.y1 <= axes.y0 + 1, "the legend hides nothing of the axes, their x label included"
+        assert not explorer.figure.legends and explorer.figure.axes[0].get_title() == ""
         assert [getattr(explorer.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")] == before
         assert explorer.png().startswith(b"\x89PNG")
     finally:

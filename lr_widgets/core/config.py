@@ -248,6 +248,8 @@ def differences(config: Config, other: Config) -> list[str]:
     found += _kwargs_differences("", config.scheduler_kwargs, other.scheduler_kwargs, skip)
     if config.steps != other.steps:
         found.append(f"steps={config.steps}")
+    if config.loop != other.loop:
+        found.append("loop: " + ("; ".join(config.loop.describe()) or "classic"))
     if len(config.param_groups) != len(other.param_groups):
         found.append(f"{len(config.param_groups)} param group{'s' if len(config.param_groups) > 1 else ''}")
     else:  # group by group, as torch indexes them: "param_groups[1].lr=0.01"

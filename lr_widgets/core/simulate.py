@@ -197,6 +197,10 @@ class Trace:
         if self.metric is not None:
             columns.append(np.concatenate([[np.nan], self.metric]))  # the metric of step t is fed after step t
             header.append("metric")
+        if self.optimizer_lr is not None:  # another loop: the LR each optimizer step ran with (blank: skipped)
+            for g, name in enumerate(self.group_names):
+                columns.append(np.concatenate([self.optimizer_lr[:, g], [np.nan]]))
+                header.append(f"optimizer_lr[{name}]")
         table = np.column_stack(columns)
         rows = [",".join(header)]
         for row in table:

@@ -14,10 +14,12 @@ differs), finds its snapshots.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ..core.loop import RESUMES
 from ..core.simulate import Replay, Replayer, Trace
 from .pacing import Pacer, running_loop
 from .panel import Panel, panel_content
@@ -124,6 +126,10 @@ class StepInspector:
     def _show(self, at: Replay) -> None:
         trace = self._replayer.trace if self._replayer is not None else None
         content = panel_content(at, at.group_names)
+        resumed = None if trace is None else trace.loop.resume_at
+        if resumed is not None and at.step > resumed:  # a run resumed from a checkpoint: not the objects it began with
+            rebuilt = f"{content.heading} (rebuilt at step {resumed}: {RESUMES[trace.loop.resume]})"
+            content = dataclasses.replace(content, heading=rebuilt)
         self.panel.show(content, since=self._since(trace, at.step))
         self._shown = (trace, at.step)
         self._train_ahead_later()
