@@ -48,7 +48,8 @@ def test_core_example_runs() -> None:
 def test_loop_example_runs() -> None:
     example = next(code for lang, code in BLOCKS if lang == "python" and "loop=Loop(" in code)
     trace = _run(example)["trace"]
-    assert trace.lr[70, 0] == pytest.approx(0.1, rel=1e-12) and trace.planned.lr[70, 0] == pytest.approx(0.025)
+    assert trace.lr[60:, 0].max() == pytest.approx(0.376, abs=5e-4)
+    assert trace.planned.lr[60:, 0].max() == pytest.approx(0.0413, abs=5e-5)
 
 
 def test_explorer_example_runs() -> None:

@@ -60,7 +60,7 @@ def test_skipped_steps_and_accumulation_are_marked_and_counted(explorers) -> Non
     # at a skipped step the readout says so, beside the plan
     explorer.step = 2
     explorer.settle()
-    assert "optimizer step skipped" in explorer.plot.readout
+    assert "step skipped (plan " in explorer.plot.readout
     np.testing.assert_array_equal(explorer.plot.lr_lines[0].get_ydata(), _as_run(explorer.trace)[:40, 0])
 
 
@@ -85,6 +85,10 @@ def test_torchs_warning_of_the_wrong_order_is_in_the_status_with_its_step(explor
         explorer.status
     )
     assert explorer.trace.bent
+    explorer.step = 0
+    explorer.settle()
+    first = explorer.trace.used[0, 0]
+    assert f"ran with {first:.6g} (plan {explorer.trace.planned.lr[0, 0]:.6g})" in explorer.plot.readout
 
 
 @pytest.mark.parametrize("resume", ["nothing", "optimizer_only", "full"])

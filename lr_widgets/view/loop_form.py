@@ -60,7 +60,9 @@ class LoopForm(widgets.VBox):
             "scheduler_every": widgets.IntSlider(
                 loop.scheduler_every,
                 min=1,
-                max=max(loop.scheduler_every, steps), description="per-epoch stepping: batches per epoch", **_WIDE
+                max=max(loop.scheduler_every, steps),
+                description="per-epoch stepping: batches per epoch",
+                **_WIDE,
             ),
             "resumes": widgets.Checkbox(
                 loop.resume_at is not None, description="resume from a checkpoint", indent=False, **_WIDE

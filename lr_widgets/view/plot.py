@@ -386,11 +386,15 @@ class SchedulePlot:
         bent = self.trace.bent and step < self.trace.steps
         for g, name in enumerate(self.trace.group_names):
             prefix = f"lr {name}" if len(self.trace.group_names) > 1 else "lr"
-            lines.append(f"{prefix} = {self.trace.lr[step, g]:.6g}")
-            if bent:
+            text = f"{prefix} = {self.trace.lr[step, g]:.6g}"
+            if bent:  # what the optimizer step of this loop ran with, against the plan
                 used = self.trace.used[step, g]
-                ran = "optimizer step skipped" if np.isnan(used) else f"optimizer step ran with {used:.6g}"
-                lines.append(f"{ran}, as planned {self.trace.planned.lr[step, g]:.6g}")
+                if np.isnan(used):
+                    text += ", step skipped"
+                elif used != self.trace.lr[step, g]:
+                    text += f", ran with {used:.6g}"
+                text += f" (plan {self.trace.planned.lr[step, g]:.6g})"
+            lines.append(text)
         if self.trace.momentum is not None:
             lines.append(f"{_momentum_name(self.trace)} = {self.trace.momentum[step, 0]:.4g}")
         if self.trace.metric is not None and step > 0:
