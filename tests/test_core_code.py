@@ -93,9 +93,10 @@ LOOPS = [
     Loop(resume_at=12, resume="optimizer_only"),
     Loop(resume_at=12, resume="nothing", scheduler_first=True),
     Loop(resume_at=12, resume="last_epoch", skip_optimizer_steps=[3]),
+    Loop.gradient_accumulation(4, 40, scheduler_first=True),
 ]
 #: Each loop with a scheduler of its own, in one subprocess each (torch's import is most of a run's time).
-LOOP_CASES = list(zip(LOOPS, [CONFIGURATIONS[i] for i in (2, 3, 4, -1, 7, 2)]))
+LOOP_CASES = list(zip(LOOPS, [CONFIGURATIONS[i] for i in (2, 3, 4, -1, 7, 2, 3)]))
 
 
 @pytest.mark.parametrize(
@@ -116,3 +117,5 @@ def test_exported_code_writes_the_loop_and_marks_what_differs(config, loop, tmp_
     np.testing.assert_allclose(np.array(json.loads(result.stdout)), trace.lr, rtol=1e-12, atol=0)
     marked = [line for line in code.splitlines() if "differs from the intended loop" in line]
     assert len(marked) == len(loop.describe()), code
+    if loop.skip_optimizer_steps == Loop.gradient_accumulation(4, steps).skip_optimizer_steps:
+        assert "skipped = " not in code and "(step + 1) % 4 == 0:" in code, "accumulation written as what it is"

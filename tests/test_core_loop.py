@@ -366,8 +366,7 @@ def test_the_replay_after_a_resume_holds_the_rebuilt_objects() -> None:
 
     for resume in ("full", "nothing", "optimizer_only", "last_epoch"):
         trace = _simulated(SCHEDULES["CosineAnnealingLR"], Loop(resume_at=10, resume=resume))
-        before, after = replay(trace, 10), replay(trace, 11)
-        assert type(after.optimizer) is type(before.optimizer)
+        after = replay(trace, 11)
         np.testing.assert_allclose([g["lr"] for g in after.optimizer.param_groups], trace.lr[11], rtol=1e-12, atol=0)
         assert after.scheduler.last_epoch == (1 if resume in ("nothing", "optimizer_only") else 11)
         replayer = Replayer(trace, every=4)
@@ -375,6 +374,7 @@ def test_the_replay_after_a_resume_holds_the_rebuilt_objects() -> None:
             got, want = replayer.at(step).optimizer, replay(trace, step).optimizer
             assert [list(g) for g in got.param_groups] == [list(g) for g in want.param_groups]
             assert [g["lr"] for g in got.param_groups] == [g["lr"] for g in want.param_groups]
+            assert len(got.state) == len(want.state)
             for a, b in zip(got.state.values(), want.state.values()):
                 torch.testing.assert_close(a, b, rtol=0, atol=0)
 

@@ -8,8 +8,7 @@ import pytest
 
 from lr_widgets import Loop, simulate
 from lr_widgets.core.loop import RESUMES
-from lr_widgets.view.loop_form import _RESUME_LABELS, LoopForm
-from lr_widgets.view.plot import _as_run
+from lr_widgets.view.loop_form import LoopForm
 
 WARMUP_COSINE = {
     "schedulers": [("LinearLR", {"start_factor": 0.1, "total_iters": 10}), ("CosineAnnealingLR", {"T_max": 90})],
@@ -17,8 +16,12 @@ WARMUP_COSINE = {
 }
 
 
-def test_every_way_of_resuming_has_a_label() -> None:
-    assert set(_RESUME_LABELS) == set(RESUMES)
+def test_every_way_of_resuming_is_offered() -> None:
+    form = LoopForm()
+    try:
+        assert [value for _, value in form.controls["resume"].options] == list(RESUMES)
+    finally:
+        form.close()
 
 
 def test_the_loop_tab_asks_the_loop_and_the_figure_shows_plan_and_loop(explorers) -> None:
@@ -34,7 +37,10 @@ def test_the_loop_tab_asks_the_loop_and_the_figure_shows_plan_and_loop(explorers
     assert plan.get_visible() and plan.get_alpha() < 0.5, "the plan, faint"
     np.testing.assert_array_equal(plan.get_ydata(), trace.planned.lr[:100, 0])
     np.testing.assert_array_equal(live.get_ydata(), trace.used[:, 0])
-    assert len(explorer.plot.differences) == 1, "the difference shaded"
+    shaded = [fill for fill in explorer.plot.differences if fill.get_visible()]
+    assert len(shaded) == 1, "the difference shaded"
+    (area,) = shaded[0].get_paths()
+    assert area.vertices[:, 1].max() == pytest.approx(max(trace.planned.lr[:100, 0].max(), trace.used.max()))
     labels = [entry.label for entry in explorer.plot.legend]
     assert "as planned (classic loop)" in labels and "this loop's difference" in labels
     assert "scheduler.step() every 10 steps" in explorer.status
@@ -42,7 +48,8 @@ def test_the_loop_tab_asks_the_loop_and_the_figure_shows_plan_and_loop(explorers
     # back to the classic loop: the marks go
     explorer.controls["loop.scheduler_every"].value = 1
     explorer.settle()
-    assert not explorer.plot.differences and not explorer.plot.intended_lines[0].get_visible()
+    assert not any(fill.get_visible() for fill in explorer.plot.differences)
+    assert not explorer.plot.intended_lines[0].get_visible()
 
 
 def test_skipped_steps_and_accumulation_are_marked_and_counted(explorers) -> None:
@@ -61,7 +68,10 @@ def test_skipped_steps_and_accumulation_are_marked_and_counted(explorers) -> Non
     explorer.step = 2
     explorer.settle()
     assert "step skipped (plan " in explorer.plot.readout
-    np.testing.assert_array_equal(explorer.plot.lr_lines[0].get_ydata(), _as_run(explorer.trace)[:40, 0])
+    trace = explorer.trace  # the line: the LR each optimizer step ran with; at a skipped step the LR then
+    np.testing.assert_array_equal(
+        explorer.plot.lr_lines[0].get_ydata(), np.where(np.isnan(trace.used), trace.lr[:-1], trace.used)[:, 0]
+    )
 
 
 def test_a_mistake_in_the_skipped_steps_is_said_and_the_last_good_figure_stays(explorers) -> None:
@@ -132,3 +142,10 @@ def test_the_loop_form_round_trips_a_loop() -> None:
         assert form.loop(10) == loop
     finally:
         form.close()
+
+
+def test_a_pinned_loop_draws_what_its_steps_ran_with(explorers) -> None:
+    explorer = explorers("SGD", "LinearLR", steps=30, loop=Loop(scheduler_first=True))
+    pin = explorer.pin("scheduler first")
+    (lines,) = [lines for p, lines in explorer.plot.pin_lines if p is pin]
+    np.testing.assert_array_equal(lines[0].get_ydata()[:-1], pin.trace.used[:, 0])  # one value ahead, as it ran

@@ -153,3 +153,14 @@ def test_the_toolbar_offers_no_download_without_the_legend() -> None:
         assert "Download" not in items and "Zoom" in items, items
     finally:
         explorer.close()
+
+
+def test_a_picture_kept_before_the_page_showed_the_canvas_is_a_data_url(explorers) -> None:
+    """ipympl 0.10 keeps bare base64 in ``_data_url`` when it draws before the page's canvas is there;
+    the page then uses it as an image's address and the figure never appears (seen in the lesson's last
+    Explorer, which starts with a loop)."""
+    explorer = explorers("SGD", "LinearLR", steps=30)
+    canvas = explorer.figure.canvas
+    canvas.syncing_data_url = True  # as before the page's "initialized" message
+    explorer.figure.canvas.draw()  # what a draw asked for then does: the picture is kept in _data_url
+    assert canvas._data_url.startswith("data:image/png;base64,iVBOR")

@@ -7,7 +7,6 @@ shown, its ``lrs`` equals ``trace.lr``.
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,7 +80,7 @@ def _scheduler_lines(
     """The lines that build scheduler ``name`` into ``target``; with ``last_epoch``, each class that takes
     one is given the variable ``last_epoch`` (a run resumed from a checkpoint)."""
     spec = scheduler_spec(name)
-    if last_epoch and "last_epoch" in inspect.signature(spec.cls).parameters:
+    if last_epoch and spec.takes_last_epoch:
         kwargs = {**kwargs, "last_epoch": _Raw("last_epoch")}
     if spec.composite:
         lines, children = [], []
@@ -143,7 +142,8 @@ def _loop(trace: Trace, loop: Loop, needs_closure: bool) -> list[str]:
     """``loop`` written out (see :mod:`~lr_widgets.core.loop`), recording each group's ``lr`` before a step."""
     scheduler = trace.scheduler is not None
     body = ['lrs = [[group["lr"] for group in optimizer.param_groups]]']
-    if loop.skip_optimizer_steps:
+    accumulation = _accumulation(loop, trace.steps)
+    if loop.skip_optimizer_steps and accumulation is None:
         body.append(f"skipped = {set(loop.skip_optimizer_steps)!r}  # e.g. GradScaler found inf/nan gradients")
     body.append(f"for step in range({trace.steps}):")
     if loop.resume_at is not None and loop.resume_at < trace.steps:
@@ -176,7 +176,12 @@ def _loop(trace: Trace, loop: Loop, needs_closure: bool) -> list[str]:
 
     if loop.scheduler_first:
         body += scheduler_lines(True)
-    if loop.skip_optimizer_steps:
+    if accumulation is not None:
+        body.append(
+            f"    if (step + 1) % {accumulation} == 0:{_DIFFERS}gradients accumulated over {accumulation} micro-batches"
+        )
+        body += _optimizer_step(needs_closure, "        ")
+    elif loop.skip_optimizer_steps:
         body.append(f"    if step not in skipped:{_DIFFERS}{len(loop.skip_optimizer_steps)} optimizer steps skipped")
         body += _optimizer_step(needs_closure, "        ")
     else:
@@ -185,6 +190,16 @@ def _loop(trace: Trace, loop: Loop, needs_closure: bool) -> list[str]:
         body += scheduler_lines(False)
     body.append('    lrs.append([group["lr"] for group in optimizer.param_groups])')
     return body
+
+
+def _accumulation(loop: Loop, steps: int) -> int | None:
+    """The n of gradient accumulation over n micro-batches, when the skipped steps are exactly that pattern."""
+    skipped = [t for t in loop.skip_optimizer_steps if t < steps]
+    taken = next((t for t in range(steps) if not loop.skips(t)), None)
+    if not skipped or taken is None:
+        return None
+    n = taken + 1
+    return n if skipped == list(Loop.gradient_accumulation(n, steps).skip_optimizer_steps) else None
 
 
 class _Raw(str):

@@ -20,6 +20,11 @@ then (``resume``) ``"full"``: both ``load_state_dict`` from the old ones' ``stat
 ``"optimizer_only"``: the optimizer's only (the scheduler's state was not saved); ``"nothing"``: none;
 ``"last_epoch"``: the optimizer's state loaded, then the scheduler built with ``last_epoch=t - 1``.
 The default ``Loop()`` is the classic loop: ``opt.step()`` then ``sched.step()``, every step.
+ReduceLROnPlateau's ``sched.step(metric[t])`` at iteration ``t`` gets the metric of that iteration, in
+either order, and only where the loop steps the scheduler (at the end of each epoch of ``scheduler_every``).
+An optimizer step that is skipped still has its gradients computed when the panel trains (as a GradScaler
+loop does); its loop zeroes them at every iteration, so gradient accumulation's summed gradients are not
+modelled there -- the schedule never depends on them.
 """
 
 from __future__ import annotations

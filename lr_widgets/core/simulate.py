@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import os
 import re
 import warnings
@@ -99,7 +98,9 @@ class Trace:
         The same question's trace under the classic loop -- the schedule as planned -- when ``loop``
         is another loop; ``None`` when this is the classic loop (see :attr:`planned`).
     step_warnings
-        ``(step, message)`` for each warning torch raised inside the loop, at the iteration it came from.
+        For a loop other than the classic: ``(step, message)`` for each warning torch raised in it, at the
+        iteration it came from. (The classic loop's warnings are in ``warnings``: most of its steps are
+        computed by the fast path, which raises none.)
     optimizer_lr
         Shape ``(steps, n_groups)``: the LR each iteration's ``optimizer.step()`` ran with, ``nan`` where
         the loop skipped it; ``None`` for the classic loop, whose steps run with ``lr[:-1]`` (see :attr:`used`).
@@ -340,7 +341,7 @@ def _build_scheduler(
     """The scheduler ``name`` on ``optimizer``, composites child by child; with ``last_epoch``, each built
     with it (as a run resumed from a checkpoint builds them)."""
     spec = scheduler_spec(name)
-    if last_epoch is not None and "last_epoch" in inspect.signature(spec.cls).parameters:
+    if last_epoch is not None and spec.takes_last_epoch:
         kwargs = {**kwargs, "last_epoch": last_epoch}
     elif last_epoch is not None and not spec.composite:
         raise IncompatibleError(
@@ -576,6 +577,11 @@ def _recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
+def _label(warned: dict[tuple[int, str], None], new: list[warnings.WarningMessage], t: int) -> None:
+    """Keep each warning raised at iteration ``t`` as ``(t, message)``, once."""
+    warned.update(((t, str(w.message)), None) for w in new)
+
+
 def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(w.message) for w in caught))
 
@@ -611,7 +617,7 @@ def _schedule(
             seen = 0 if caught is None else len(caught)
             run.advance(train=False)
             if caught is not None and warned is not None:
-                warned.update(((t - 1, str(w.message)), None) for w in caught[seen:])
+                _label(warned, caught[seen:], t - 1)
             lr[t] = run.lrs()
             if momentum is not None:
                 momentum[t] = run.momenta()
@@ -619,6 +625,8 @@ def _schedule(
                 used[t - 1] = run.used
 
     loop_until = config.steps
+    if config.loop.classic:
+        caught = None  # the classic loop's warnings are the trace's warnings: most of its steps are computed
     if config.scheduler is not None and config.steps > GUARD_STEPS and config.loop.classic:
         loop_until = GUARD_STEPS
     loop(1, loop_until)
@@ -817,7 +825,9 @@ def record(
     warned: dict[tuple[int, str], None] = {}
     with _recording_warnings() as caught:
         opt, sched = _copies(optimizer, scheduler)
-        start = copy.deepcopy((opt, sched)) if loop.resume_at is not None else None  # "as built at the start"
+        # "as built at the start": as you handed them over (sharing the parameters, which the resume maps anyway)
+        shared = {id(p): p for p in _parameters_of(opt)}
+        start = copy.deepcopy((opt, sched), shared) if loop.resume_at is not None else None
         key = momentum_key_of(opt.defaults)
         n_groups = len(opt.param_groups)
         lr = np.empty((steps + 1, n_groups), dtype=np.float64)
@@ -847,7 +857,7 @@ def record(
                 continue
             seen = len(caught)
             opt, sched, used[t] = loop_iteration(loop, t, opt, sched, resumed, metric=value)
-            warned.update(((t, str(w.message)), None) for w in caught[seen:])
+            _label(warned, caught[seen:], t)
     return Trace(
         lr=lr,
         momentum=momentum,

@@ -221,6 +221,11 @@ class SchedulerSpec(_ClassSpec):
     #: Overwrites the optimizer's lr with an argument of its own (CyclicLR's base_lr, OneCycleLR's max_lr/div_factor).
     sets_lr: bool = False
 
+    @property
+    def takes_last_epoch(self) -> bool:
+        """Whether its constructor takes ``last_epoch`` (a run resumed from a checkpoint builds it with one)."""
+        return "last_epoch" in inspect.signature(self.cls).parameters
+
 
 def _did_you_mean(name: str, candidates: list[str], listing: str) -> str:
     close = difflib.get_close_matches(name, candidates, n=1)

@@ -34,6 +34,8 @@ class FigureView:
             ):
                 if hasattr(canvas, name):
                     setattr(canvas, name, value)
+            if canvas.has_trait("_data_url"):
+                canvas.observe(_as_data_url, "_data_url")
             toolbar = getattr(canvas, "toolbar", None)
             if toolbar is not None and hasattr(toolbar, "toolitems"):
                 # the picture to save is "downloads"' PNG, with title and legend; the toolbar's would lack them
@@ -53,6 +55,17 @@ class FigureView:
             buffer = io.BytesIO()  # the title and the legend are beside it, as beside a live canvas
             self.plot.figure.savefig(buffer, format="png", dpi=80)
             self.static.value = buffer.getvalue()
+
+
+def _as_data_url(change: dict[str, Any]) -> None:
+    """ipympl 0.10 keeps the picture it sends before the page has shown the canvas (``Canvas.send_binary``
+    while ``syncing_data_url``) as bare base64 in ``_data_url``, and the page's canvas model uses that as an
+    image's address: a broken image, a figure that never appears ("Error setting state: Failed to execute
+    'drawImage' ... 'broken' state"). Seen when the kernel draws before the page's "initialized" message
+    arrives (a busy kernel: the lesson's last Explorer runs two schedules and trains ahead). Made a data URL."""
+    value = change["new"]
+    if isinstance(value, str) and value and not value.startswith("data:"):
+        change["owner"]._data_url = f"data:image/png;base64,{value}"
 
 
 class StatusLine:

@@ -210,7 +210,11 @@ class SchedulePlot:
             self.ax.plot([], [], color=color, linewidth=style.line * 1.6, alpha=0.22, solid_capstyle="butt")[0]
             for color in style.colors
         ]
-        self.differences: list[Any] = []  # fill_between's collections, made anew for each trace
+        #: The shaded difference between the plan and this loop, one area per group (empty for the classic loop).
+        self.differences: list[PolyCollection] = [
+            self.ax.add_collection(PolyCollection([], facecolors=color, alpha=0.18, linewidths=0))
+            for color in style.colors
+        ]
         self.skipped = LineCollection(
             [], colors="0.25", linewidths=style.thin * 0.6, transform=self.ax.get_xaxis_transform()
         )
@@ -284,9 +288,6 @@ class SchedulePlot:
 
     def _show_loop(self, trace: Trace, columns: int) -> None:
         """The loop's marks: the schedule as planned, the difference, skipped steps, the resume (or none)."""
-        for fill in self.differences:
-            fill.remove()
-        self.differences = []
         bent = trace.bent
         planned = trace.planned
         steps = slice(0, max(1, trace.steps))
@@ -296,15 +297,20 @@ class SchedulePlot:
             labels = [f"{line.get_label()} (this loop)" for line in self.lr_lines]
             _set_lines(self.lr_lines, self.x[steps], ran[steps], labels, columns)
             every = slice(0, trace.steps, max(1, trace.steps // (4 * columns)))  # a few points per pixel column
-            for g in range(ran.shape[1]):
-                color = self.style.colors[g % len(self.style.colors)]
-                fill = self.ax.fill_between(
-                    self.x[every], planned.lr[every, g], ran[every, g], color=color, alpha=0.18, linewidth=0
-                )
-                fill.set_label("this loop's difference" if g == 0 else "")
-                self.differences.append(fill)
+            x = self.x[every]
+            for g, fill in enumerate(self.differences):
+                shown = g < ran.shape[1]
+                if shown:  # the area between the two lines: along the plan, back along this loop
+                    fill.set_verts(
+                        [np.column_stack([np.r_[x, x[::-1]], np.r_[planned.lr[every, g], ran[every, g][::-1]]])]
+                    )
+                fill.set_visible(shown)
+            self.differences[0].set_label("this loop's difference")
         else:
             _set_lines(self.intended_lines, self.x[steps], None, [], columns)
+            for fill in self.differences:
+                fill.set_verts([])
+                fill.set_visible(False)
         scale = 1 / self.steps_per_epoch if self.in_epochs else 1
         skipped = [t for t in trace.loop.skip_optimizer_steps if t < trace.steps]
         self.skipped.set_segments([[(t * scale, 0), (t * scale, 0.04)] for t in skipped])
@@ -358,8 +364,9 @@ class SchedulePlot:
     def _place_pins(self) -> None:
         for pin, lines in self.pin_lines:
             x = x_values(pin.trace.steps, self.steps_per_epoch, self.in_epochs)
+            ran = _as_run(pin.trace)  # as the live line: the LR each optimizer step ran with
             for g, line in enumerate(lines):
-                line.set_data(*decimate(x, pin.trace.lr[:, g], self._columns()))
+                line.set_data(*decimate(x, ran[:, g], self._columns()))
 
     @_drawing_waits
     def set_log_y(self, log: bool) -> None:
@@ -447,7 +454,7 @@ class SchedulePlot:
             )
             if h.get_visible() and len(h.get_xdata())
         ]
-        handles += self.differences[:1]
+        handles += [fill for fill in self.differences[:1] if fill.get_visible()]
         if len(self.skipped.get_segments()):
             handles.append(self.skipped)
         if self.resumed.get_visible():
