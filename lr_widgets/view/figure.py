@@ -60,9 +60,9 @@ class FigureView:
 def _as_data_url(change: dict[str, Any]) -> None:
     """ipympl 0.10 keeps the picture it sends before the page has shown the canvas (``Canvas.send_binary``
     while ``syncing_data_url``) as bare base64 in ``_data_url``, and the page's canvas model uses that as an
-    image's address: a broken image, a figure that never appears ("Error setting state: Failed to execute
-    'drawImage' ... 'broken' state"). Seen when the kernel draws before the page's "initialized" message
-    arrives (a busy kernel: the lesson's last Explorer runs two schedules and trains ahead). Made a data URL."""
+    image's address: a broken image, and later draws of it fail ("Error setting state: Failed to execute
+    'drawImage' ... 'broken' state"). The lesson's last Explorer once never appeared with that error in the
+    browser test; the draw that stored the picture could not be pinned down. Made a data URL."""
     value = change["new"]
     if isinstance(value, str) and value and not value.startswith("data:"):
         change["owner"]._data_url = f"data:image/png;base64,{value}"
