@@ -52,6 +52,15 @@ def test_loop_example_runs() -> None:
     assert trace.planned.lr[60:, 0].max() == pytest.approx(0.0413, abs=5e-5)
 
 
+def test_recipes_example_runs() -> None:
+    example = next(code for lang, code in BLOCKS if lang == "python" and "layerwise_groups(" in code)
+    namespace = _run(example)
+    lr = namespace["wsd"].lr[[0, 50, 500, 900, 1000], 0]
+    assert lr[0] == 0 and lr[2] == pytest.approx(3e-4) and lr[4] == pytest.approx(3e-5)
+    assert [g["lr"] for g in namespace["optimizer"].param_groups] == pytest.approx([8e-4, 1e-3])
+    assert namespace["path"].xy.shape == (301, 2)
+
+
 def test_explorer_example_runs() -> None:
     example = next(code for lang, code in BLOCKS if lang == "python" and "explore(" in code)
     assert len(example.strip().splitlines()) <= 5

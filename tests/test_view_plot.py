@@ -155,12 +155,14 @@ def test_the_toolbar_offers_no_download_without_the_legend() -> None:
         explorer.close()
 
 
-def test_a_picture_kept_before_the_page_showed_the_canvas_is_a_data_url(explorers) -> None:
-    """ipympl 0.10 keeps bare base64 in ``_data_url`` when it draws before the page's canvas is there;
-    the page then uses it as an image's address and the figure never appears (seen in the lesson's last
-    Explorer, which starts with a loop)."""
+def test_the_canvas_sends_pngs_from_its_first_draw(explorers) -> None:
+    """ipympl 0.10 sends raw pixels as a PNG while it keeps pictures for a page that has not said
+    "initialized" yet; the page then shows a broken image and no figure (the lesson's last Explorer in CI).
+    The Explorer's canvas never keeps them, so every picture it sends is a PNG."""
     explorer = explorers("SGD", "LinearLR", steps=30)
     canvas = explorer.figure.canvas
-    canvas.syncing_data_url = True  # as before the page's "initialized" message
-    explorer.figure.canvas.draw()  # what a draw asked for then does: the picture is kept in _data_url
-    assert canvas._data_url.startswith("data:image/png;base64,iVBOR")
+    sent = []
+    canvas.send = lambda content, buffers=None: sent.append(buffers)  # what goes to the page
+    canvas.draw()  # as the page's first "draw" asks
+    assert sent and bytes(memoryview(sent[-1][0])[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert canvas._data_url is None

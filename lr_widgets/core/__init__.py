@@ -33,10 +33,13 @@ from .specs import (
     scheduler_spec,
     scheduler_specs,
 )
+from .trajectory import OptimizerPath, trajectory
 
 __all__ = [
     "simulate",
     "record",
+    "trajectory",
+    "OptimizerPath",
     "Config",
     "Loop",
     "RESUMES",

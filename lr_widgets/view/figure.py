@@ -34,8 +34,14 @@ class FigureView:
             ):
                 if hasattr(canvas, name):
                     setattr(canvas, name, value)
-            if canvas.has_trait("_data_url"):
-                canvas.observe(_as_data_url, "_data_url")
+            if hasattr(canvas, "syncing_data_url"):
+                # ipympl 0.10's Canvas.send_binary, while it keeps pictures for a page that has not said
+                # "initialized" yet, sends the raw RGBA pixels instead of the PNG (it reuses the name `data`):
+                # the page gets a broken image, then "Error setting state: Failed to execute 'drawImage' ...
+                # 'broken' state" and no figure. It happens when a draw is answered before the page's
+                # "initialized" message is handled (a busy kernel: the lesson's last Explorer, in CI).
+                # lr_widgets needs no picture kept in the widget's state: the page asks for one when it shows.
+                canvas.syncing_data_url = False
             toolbar = getattr(canvas, "toolbar", None)
             if toolbar is not None and hasattr(toolbar, "toolitems"):
                 # the picture to save is "downloads"' PNG, with title and legend; the toolbar's would lack them
@@ -55,17 +61,6 @@ class FigureView:
             buffer = io.BytesIO()  # the title and the legend are beside it, as beside a live canvas
             self.plot.figure.savefig(buffer, format="png", dpi=80)
             self.static.value = buffer.getvalue()
-
-
-def _as_data_url(change: dict[str, Any]) -> None:
-    """ipympl 0.10 keeps the picture it sends before the page has shown the canvas (``Canvas.send_binary``
-    while ``syncing_data_url``) as bare base64 in ``_data_url``, and the page's canvas model uses that as an
-    image's address: a broken image, and later draws of it fail ("Error setting state: Failed to execute
-    'drawImage' ... 'broken' state"). The lesson's last Explorer once never appeared with that error in the
-    browser test; the draw that stored the picture could not be pinned down. Made a data URL."""
-    value = change["new"]
-    if isinstance(value, str) and value and not value.startswith("data:"):
-        change["owner"]._data_url = f"data:image/png;base64,{value}"
 
 
 class StatusLine:
