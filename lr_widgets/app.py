@@ -34,6 +34,7 @@ from .core.config import Config, differences, same_question
 from .core.errors import IncompatibleError, LrWidgetsError
 from .core.loop import Loop
 from .core.overrides import overwritten
+from .core.recipes import RECIPES, recipe_for
 from .core.simulate import Replayer, Trace, simulate
 from .core.specs import optimizer_spec, optimizer_specs, scheduler_spec, scheduler_specs
 from .core.toy import NamedGroups, numbered_groups
@@ -144,6 +145,15 @@ class Explorer(LiveSchedule):
             **look,
         )
         self.steps_control = widget_for(STEPS, steps, label_width="52px")  # on the bar: beside the choices
+        #: The recipes modern training uses: choosing one writes it into the scheduler as LambdaLR's formula.
+        self.recipe_choice = widgets.Dropdown(
+            options=[("choose one to start from ...", None), *((name, name) for name in RECIPES)],
+            index=0,
+            description="recipe",
+            style={"description_width": "initial"},
+            tooltip="warmup + cosine, WSD ...: written into LambdaLR's formula for this many steps, to edit below",
+            layout=widgets.Layout(width="360px", flex="0 0 auto"),
+        )
         #: What the user set for the optimizer's, the scheduler's and the param groups' arguments.
         self.optimizer_form = HyperParamForm(
             "optimizer", optimizer, optimizer_kwargs, steps=steps, abbreviations=asked["optimizer"]
@@ -166,6 +176,7 @@ class Explorer(LiveSchedule):
         self.optimizer_choice.observe(guard(lambda change: self._optimizer_chosen(change["new"])), "value")
         self.scheduler_choice.observe(guard(lambda change: self._scheduler_chosen(change["new"])), "value")
         self.steps_control.observe(guard(lambda change: self._steps_set(change["new"])), "value")
+        self.recipe_choice.observe(guard(lambda change: self._recipe_chosen(change["new"])), "value")
         self.optimizer_form.observe(guard(lambda _: self._optimizer_set()), "value")
         for form in (self.scheduler_form, self.groups_form, self.loop_form):
             form.observe(guard(lambda _: self.pacer.request("update")), "value")
@@ -196,7 +207,7 @@ class Explorer(LiveSchedule):
         self.arguments = widgets.Tab(
             children=[
                 widgets.VBox([self.optimizer_form], layout=widgets.Layout(**page)),
-                widgets.VBox([self.scheduler_form], layout=widgets.Layout(**page)),
+                widgets.VBox([self.recipe_choice, self.scheduler_form], layout=widgets.Layout(**page)),
                 widgets.VBox([self.groups_form], layout=widgets.Layout(**page)),
                 widgets.VBox([self.loop_form], layout=widgets.Layout(**page)),
                 widgets.VBox(
@@ -251,6 +262,19 @@ class Explorer(LiveSchedule):
         with self.pacer.batch():
             self.scheduler_form.show(name)
             self.pacer.request("update")
+
+    def _recipe_chosen(self, name: str | None) -> None:
+        """A recipe, written as the LambdaLR formula it is for the steps set now: the user edits it from there."""
+        if name is None:
+            return
+        steps = whole_steps(self.steps_control.value) or 100
+        scheduler, kwargs = recipe_for(name, steps)
+        with self.pacer.batch():
+            self.scheduler_choice.value = scheduler
+            self.scheduler_form.show(scheduler, kwargs)
+            self.pacer.request("update")
+        self.recipe_choice.index = 0  # a menu: the formula is now the user's, to edit
+        self.arguments.selected_index = 1
 
     def _steps_set(self, steps: Any) -> None:
         if whole_steps(steps):
@@ -418,8 +442,11 @@ class _Controls(Mapping[str, widgets.Widget]):
         found: dict[str, widgets.Widget] = {
             "optimizer": e.optimizer_choice,
             "scheduler": e.scheduler_choice,
+            "recipe": e.recipe_choice,
             "steps": e.steps_control,
             "groups": e.groups_form.toggle,
+            "layerwise": e.groups_form.layerwise,
+            "decay": e.groups_form.decay,
             **e.schedule.controls,
         }
         for prefix, form in (("optimizer", e.optimizer_form), ("scheduler", e.scheduler_form)):

@@ -237,6 +237,8 @@ def test_random_values_on_random_controls_never_escape(optimizer, scheduler, mov
                 value = value[1] if isinstance(value, tuple) else value
             elif isinstance(control, widgets.IntSlider):
                 value = control.min + pick % (control.max - control.min + 1)
+            elif isinstance(control, widgets.FloatSlider):  # the groups' decay
+                value = control.min + (control.max - control.min) * (pick % 101) / 100
             elif isinstance(control, (widgets.ToggleButton, widgets.Checkbox)):
                 value = bool(pick % 2)
             elif type(control) is widgets.Text:  # the loop's skipped steps: a text box sends text

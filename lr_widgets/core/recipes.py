@@ -18,7 +18,16 @@ import torch
 
 from .errors import InvalidValueError
 
-__all__ = ["warmup_cosine", "warmup_linear", "warmup_stable_decay", "inverse_sqrt", "layerwise_groups", "SHAPES"]
+__all__ = [
+    "warmup_cosine",
+    "warmup_linear",
+    "warmup_stable_decay",
+    "inverse_sqrt",
+    "layerwise_groups",
+    "SHAPES",
+    "RECIPES",
+    "recipe_for",
+]
 
 Recipe = tuple[str, dict[str, Any]]
 
@@ -136,3 +145,19 @@ def layerwise_groups(model: torch.nn.Module, lr: float, decay: float) -> list[di
     return [
         {"params": params, "lr": lr * decay ** (n - 1 - i), "name": name} for i, (name, params) in enumerate(children)
     ]
+
+
+#: The recipes the Explorer offers, by the name it shows, each fitted to a run of ``steps``.
+RECIPES: Mapping[str, Any] = {
+    "warmup + cosine to 10%": lambda steps: warmup_cosine(steps, max(1, steps // 10), 0.1),
+    "warmup + linear decay (BERT)": lambda steps: warmup_linear(steps, max(1, steps // 10)),
+    "warmup-stable-decay (WSD)": lambda steps: warmup_stable_decay(steps, max(1, steps // 20), steps // 5, 0.1),
+    "inverse square root": lambda steps: inverse_sqrt(max(1, steps // 10)),
+}
+
+
+def recipe_for(name: str, steps: int) -> Recipe:
+    """The recipe the Explorer calls ``name`` (a key of :data:`RECIPES`), for a run of ``steps``."""
+    if name not in RECIPES:
+        raise InvalidValueError(f"the recipes are {', '.join(map(repr, RECIPES))}: got {name!r}", "recipe")
+    return RECIPES[name](_count(steps, "steps"))

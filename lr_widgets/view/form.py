@@ -199,7 +199,9 @@ def section(title: str) -> widgets.HTML:
 class GroupsForm(widgets.VBox):
     """How many param groups the toy model has (1 to 3) and what each overrides (``lr``, ``weight_decay``).
 
-    A group's control the user has not set follows the optimizer's value (:meth:`propose`). With
+    A group's control the user has not set follows the optimizer's value (:meth:`propose`); with
+    *layer-wise decay* on, a group's ``lr`` it has not set is the optimizer's times ``decay`` once per
+    group above it (``lr * decay ** (n - 1 - g)``: the head keeps the optimizer's lr). With
     ``names`` (the groups of someone's own optimizer, ``("group 0", "group 1")``), the groups are theirs:
     their number is fixed, the toggle says so on hover, and each group's controls carry its name.
     """
@@ -233,12 +235,24 @@ class GroupsForm(widgets.VBox):
             style={"button_width": "auto"},
         )
         self._rows = widgets.VBox()
+        #: Layer-wise LR decay: each group's lr ``decay`` times the one after it (the groups' unset lrs).
+        self.layerwise = widgets.Checkbox(
+            False, description="layer-wise LR decay: each group's lr = decay x the next group's", indent=False,
+            style={"description_width": "initial"},
+        )  # fmt: skip
+        self.decay = widgets.FloatSlider(
+            0.8, min=0.05, max=1.0, step=0.05, description="decay", disabled=True, readout_format=".2f"
+        )
+        for control in (self.layerwise, self.decay):
+            control.add_class("lr-widgets-control")
         #: The controls by ``"<group>.<key>"`` (``"head.lr"``).
         self.controls: dict[str, HyperParamControl] = {}
-        super().__init__([self.toggle, self._rows])
+        super().__init__([self.toggle, widgets.HBox([self.layerwise, self.decay]), self._rows])
         self.n = len(groups)
         self._build()
         self.toggle.observe(lambda change: self._toggled(change["new"]), "value")
+        self.layerwise.observe(lambda change: self._layerwise(), "value")
+        self.decay.observe(lambda change: self._layerwise(), "value")
 
     def _group_names(self) -> tuple[str, ...]:
         return self._names if self._names is not None else tuple(GROUP_LAYERS[self.n])
@@ -283,6 +297,8 @@ class GroupsForm(widgets.VBox):
                 control.observe(lambda _, g=g, k=key: self._changed(g, k), ["value", "follows"])
                 self.controls[f"{group}.{key}"] = control
         replace_children(self._rows, list(self.controls.values()))
+        if self.layerwise.value:
+            self._propose_lrs()
         self._publish()
 
     def _changed(self, g: int, key: str) -> None:
@@ -293,10 +309,34 @@ class GroupsForm(widgets.VBox):
             self._overrides[g][key] = control.value
         self._publish()
 
+    def _layerwise(self) -> None:
+        self.decay.disabled = not self.layerwise.value
+        self._propose_lrs()
+        self._publish()
+
+    def decayed(self, g: int) -> float | None:
+        """Group ``g``'s lr under layer-wise decay (``None`` when it is off or the optimizer's lr is unknown)."""
+        base = self._defaults.get("lr")
+        if not self.layerwise.value or not isinstance(base, (int, float)) or isinstance(base, bool):
+            return None
+        return base * self.decay.value ** (self.n - 1 - g)
+
+    def _propose_lrs(self) -> None:
+        for g, group in enumerate(self._group_names()):
+            control = self.controls.get(f"{group}.lr")
+            if control is not None and "lr" in self._defaults:
+                decayed = self.decayed(g)
+                control.proposed = self._defaults["lr"] if decayed is None else decayed
+
     def _publish(self) -> None:
         # what the optimizer on screen takes; the rest is kept for switching back, not asked of torch
         known = {hp.name for hp in optimizer_spec(self._optimizer).hyperparams}
-        self.value = [{k: v for k, v in self._overrides[g].items() if k in known} for g in range(self.n)]
+        value = [{k: v for k, v in self._overrides[g].items() if k in known} for g in range(self.n)]
+        for g, overrides in enumerate(value):
+            decayed = self.decayed(g)
+            if decayed is not None and "lr" in known and self.n > 1:
+                overrides.setdefault("lr", decayed)  # a group's lr the user set stays theirs
+        self.value = value
 
     def overwrite(self, gone: Mapping[str, Any]) -> None:
         """Grey out the groups' arguments the scheduler overwrites (``{name: Overwrite}``), with why on hover."""
@@ -311,8 +351,11 @@ class GroupsForm(widgets.VBox):
             key = name.split(".", 1)[1]
             if key in self._defaults:
                 control.proposed = self._defaults[key]
+        if self.layerwise.value:
+            self._propose_lrs()
+            self._publish()  # the decayed lrs follow the optimizer's
 
     def close(self) -> None:
         """Close the form and every control it made."""
-        close_tree(*self.controls.values(), self.toggle)
+        close_tree(*self.controls.values(), self.toggle, self.layerwise, self.decay)
         super().close()
