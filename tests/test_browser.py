@@ -408,6 +408,16 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     page.wait_for_function("document.querySelector('.lr-widgets-panel').innerText.includes('LambdaLR')")
     arguments.screenshot(path=str(ARTIFACTS / "laptop-lambda.png"))
     assert cut_short(page) == [], "LambdaLR"
+    # the recipe menu above it, and the training loop's tab with a resume
+    explorer.locator("select:has(option:has-text('warmup-stable-decay (WSD)'))").first.select_option(
+        label="warmup-stable-decay (WSD)"
+    )
+    page.wait_for_function("() => document.querySelector('.lr-widgets-explorer').innerText.includes('LambdaLR')")
+    tab("training loop").click()
+    explorer.locator("label:has-text('resume from a checkpoint') input[type=checkbox]").first.check()
+    page.wait_for_function("() => document.querySelector('.lr-widgets-legend').innerText.includes('resumed at step')")
+    arguments.screenshot(path=str(ARTIFACTS / "laptop-training-loop.png"))
+    assert cut_short(page) == [], "the training loop"
     assert_no_widget_errors(page)
 
 

@@ -20,6 +20,8 @@ from .lifecycle import close_tree
 __all__ = ["LoopForm"]
 
 _WIDE = {"style": {"description_width": "initial"}}
+#: A slider row wide enough for its long label and a slider to drag (ipywidgets' 300 px would cut the label).
+_SLIDER_ROW = "640px"
 
 #: What each way of resuming is called in the dropdown.
 _RESUME_LABELS = {
@@ -47,12 +49,17 @@ class LoopForm(widgets.VBox):
                 loop.scheduler_first, description="scheduler.step() before optimizer.step()", indent=False, **_WIDE
             ),
             "accumulation": widgets.IntSlider(
-                1, min=1, max=32, description="gradient accumulation: micro-batches per optimizer step", **_WIDE
+                1,
+                min=1,
+                max=32,
+                description="gradient accumulation: micro-batches per optimizer step",
+                layout=widgets.Layout(width=_SLIDER_ROW, max_width="100%"),  # the label whole, a slider beside it
+                **_WIDE,
             ),
             "skip_optimizer_steps": widgets.Text(
                 steps_as_text(loop.skip_optimizer_steps),
                 description="optimizer steps skipped",
-                placeholder="e.g. 3, 10, 40-45 (GradScaler found inf/nan)",
+                placeholder="e.g. 3, 10, 40-45",
                 continuous_update=False,
                 layout=widgets.Layout(width="420px"),
                 **_WIDE,
@@ -61,6 +68,7 @@ class LoopForm(widgets.VBox):
                 loop.scheduler_every,
                 min=1,
                 max=max(loop.scheduler_every, steps),
+                layout=widgets.Layout(width=_SLIDER_ROW, max_width="100%"),
                 description="per-epoch stepping: batches per epoch",
                 **_WIDE,
             ),
