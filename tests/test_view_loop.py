@@ -149,3 +149,14 @@ def test_a_pinned_loop_draws_what_its_steps_ran_with(explorers) -> None:
     pin = explorer.pin("scheduler first")
     (lines,) = [lines for p, lines in explorer.plot.pin_lines if p is pin]
     np.testing.assert_array_equal(lines[0].get_ydata()[:-1], pin.trace.used[:, 0])  # one value ahead, as it ran
+
+
+def test_a_bent_loop_on_three_groups_draws_a_plan_per_group(explorers) -> None:
+    """Found by the hardening test: the plan's lines had one label for any number of groups."""
+    explorer = explorers("SGD", "CosineAnnealingLR", steps=60, param_groups=[{}, {"lr": 0.01}, {}])
+    explorer.controls["loop.scheduler_every"].value = 7
+    explorer.settle()
+    assert explorer.status.startswith("Training loop"), explorer.status
+    assert sum(line.get_visible() for line in explorer.plot.intended_lines) == 3
+    labels = [entry.label for entry in explorer.plot.legend]
+    assert labels.count("as planned (classic loop)") == 1

@@ -292,7 +292,8 @@ class SchedulePlot:
         planned = trace.planned
         steps = slice(0, max(1, trace.steps))
         if bent:
-            _set_lines(self.intended_lines, self.x[steps], planned.lr[steps], ["as planned (classic loop)"], columns)
+            planned_labels = ["as planned (classic loop)"] + [""] * (planned.lr.shape[1] - 1)  # one entry in the legend
+            _set_lines(self.intended_lines, self.x[steps], planned.lr[steps], planned_labels, columns)
             ran = _as_run(trace)  # the LR each optimizer step ran with (or, skipped, the LR of the moment)
             labels = [f"{line.get_label()} (this loop)" for line in self.lr_lines]
             _set_lines(self.lr_lines, self.x[steps], ran[steps], labels, columns)
