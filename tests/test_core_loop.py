@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 from torch.optim import lr_scheduler as S
+from torch_reference import momenta
 
 from lr_widgets import IncompatibleError, InvalidValueError, Loop, record, simulate, synthetic_metric
 
@@ -127,15 +128,6 @@ LOOPS = {
 }
 
 
-def _momenta(opt: torch.optim.Optimizer) -> list[float] | None:
-    group = opt.param_groups[0]
-    if "momentum" in group:
-        return [float(g["momentum"]) for g in opt.param_groups]
-    if "betas" in group:
-        return [float(g["betas"][0]) for g in opt.param_groups]
-    return None
-
-
 def torch_loop(
     make_optimizer: Callable[[], torch.optim.Optimizer],
     make_scheduler: Callable[[torch.optim.Optimizer, int], Any],
@@ -152,7 +144,7 @@ def torch_loop(
     ran with, and the (iteration, message) of each warning torch raised in the loop."""
     opt = make_optimizer()
     sched = make_scheduler(opt, -1)
-    rows, momenta, used, warned = [[g["lr"] for g in opt.param_groups]], [_momenta(opt)], [], set()
+    rows, momentum_rows, used, warned = [[g["lr"] for g in opt.param_groups]], [momenta(opt)], [], set()
 
     def scheduler_step(t: int) -> None:
         if metric is not None:
@@ -186,9 +178,9 @@ def torch_loop(
                 scheduler_step(t)
         warned |= {(t, str(w.message)) for w in caught}
         rows.append([g["lr"] for g in opt.param_groups])
-        momenta.append(_momenta(opt))
+        momentum_rows.append(momenta(opt))
     as_array = lambda rows: None if rows[0] is None else np.array(rows, dtype=np.float64)  # noqa: E731
-    return {"lr": as_array(rows), "momentum": as_array(momenta), "used": as_array(used), "warned": warned}
+    return {"lr": as_array(rows), "momentum": as_array(momentum_rows), "used": as_array(used), "warned": warned}
 
 
 def _by_hand(schedule: Schedule, loop: Loop, steps: int = STEPS, params: list[torch.Tensor] | None = None):
@@ -213,7 +205,7 @@ def _by_hand(schedule: Schedule, loop: Loop, steps: int = STEPS, params: list[to
     )
 
 
-def _simulated(schedule: Schedule, loop: Loop, steps: int = STEPS):
+def _simulated(schedule: Schedule, loop: Loop | None, steps: int = STEPS):
     return simulate(
         schedule.optimizer,
         schedule.optimizer_kwargs,
@@ -255,15 +247,7 @@ def test_simulate_runs_the_loop_exactly_as_torch(schedule: Schedule, loop: Loop)
 
 @pytest.mark.parametrize("schedule", SCHEDULES.values(), ids=SCHEDULES.keys())
 def test_the_default_loop_is_the_classic_loop_bit_for_bit(schedule: Schedule) -> None:
-    classic = simulate(
-        schedule.optimizer,
-        schedule.optimizer_kwargs,
-        schedule.scheduler,
-        schedule.scheduler_kwargs,
-        STEPS,
-        param_groups=[{"lr": lr} for lr in schedule.group_lrs],
-        metric=schedule.metric,
-    )
+    classic = _simulated(schedule, None)  # no loop= at all
     trace = _simulated(schedule, Loop())
     np.testing.assert_array_equal(trace.lr, classic.lr)
     assert trace.intended is None and trace.planned is trace and not trace.bent

@@ -198,6 +198,16 @@ def reference_params(n_groups: int) -> list[list[torch.Tensor]]:
     return [[torch.zeros(3, 3, requires_grad=True)] for _ in range(n_groups)]
 
 
+def momenta(opt: torch.optim.Optimizer) -> list[float] | None:
+    """Each group's momentum or betas[0], read by hand (None if the optimizer has neither)."""
+    group = opt.param_groups[0]
+    if "momentum" in group:
+        return [float(g["momentum"]) for g in opt.param_groups]
+    if "betas" in group:
+        return [float(g["betas"][0]) for g in opt.param_groups]
+    return None
+
+
 def classic_loop(
     optimizer: str,
     optimizer_kwargs: dict[str, Any],
@@ -217,18 +227,10 @@ def classic_loop(
         # LBFGS needs a closure; with no gradients it takes one step, as the others do without .grad.
         return torch.zeros(())
 
-    def momenta() -> list[float] | None:
-        group = opt.param_groups[0]
-        if "momentum" in group:
-            return [float(g["momentum"]) for g in opt.param_groups]
-        if "betas" in group:
-            return [float(g["betas"][0]) for g in opt.param_groups]
-        return None
-
     def lrs() -> list[float]:
         return [float(x) for x in (sched.get_last_lr() if sched is not None else [g["lr"] for g in opt.param_groups])]
 
-    lr_rows, momentum_rows = [lrs()], [momenta()]
+    lr_rows, momentum_rows = [lrs()], [momenta(opt)]
     for t in range(case.steps):
         if optimizer == "LBFGS":
             opt.step(closure)
@@ -240,6 +242,6 @@ def classic_loop(
             else:
                 sched.step()
         lr_rows.append(lrs())
-        momentum_rows.append(momenta())
+        momentum_rows.append(momenta(opt))
     momentum = None if momentum_rows[0] is None else np.array(momentum_rows, dtype=np.float64)
     return np.array(lr_rows, dtype=np.float64), momentum
