@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from lr_widgets import InvalidValueError, simulate
+from lr_widgets import FormulaError, InvalidValueError, simulate
 from lr_widgets.core.trajectory import trajectory
 from lr_widgets.recipes import inverse_sqrt, layerwise_groups, warmup_cosine, warmup_linear, warmup_stable_decay
 
@@ -113,12 +113,19 @@ def test_layerwise_groups_decay_from_the_head_down_on_a_real_model() -> None:
 
 
 # -- trajectory against the torch loop ---------------------------------------------------------------
-def _by_hand(optimizer, kwargs, make_scheduler, steps, f, start, plateau=False):
+def _by_hand(optimizer, kwargs, make_scheduler, steps, f, start, plateau=False, memory=None):
+    """The issue's loop, written out; ``memory`` (a dict) gets each state tensor's norm per row."""
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = getattr(torch.optim, optimizer)([p], **kwargs)
     sched = make_scheduler(opt) if make_scheduler else None
     xy, losses = [], []
-    for _ in range(steps):
+    for t in range(steps + 1):
+        if memory is not None:
+            for key, value in opt.state[p].items():
+                if torch.is_tensor(value) and value.shape == p.shape:
+                    memory.setdefault(key, [np.nan] * (steps + 1))[t] = float(value.norm())
+        if t == steps:
+            break
         xy.append(p.detach().clone().numpy())
         if optimizer == "LBFGS":
 
@@ -189,3 +196,131 @@ def test_trajectory_feeds_plateau_the_loss_and_takes_a_start() -> None:
     np.testing.assert_allclose(path.loss, loss, rtol=1e-12, atol=0)
     with pytest.raises(InvalidValueError, match="problem is one of"):
         trajectory(problem="himmelblau")
+
+
+def test_trajectory_takes_a_config_and_runs_one_group_on_the_classic_loop() -> None:
+    from lr_widgets import Config, Loop
+
+    config = Config("Adam", {"lr": 0.05}, "CosineAnnealingLR", None, 120, param_groups=[{}, {"lr": 1.0}],
+                    loop=Loop(scheduler_first=True))  # fmt: skip
+    path = trajectory(config, problem="quadratic")
+    xy, loss = _by_hand("Adam", {"lr": 0.05}, lambda o: S.CosineAnnealingLR(o, T_max=120), 120, quadratic, (-2.0, 1.0))
+    np.testing.assert_allclose(path.xy, xy, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(path.loss, loss, rtol=1e-12, atol=0)
+
+
+# -- what the optimizer remembers ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "optimizer, kwargs, kinds",
+    [
+        ("SGD", {"lr": 1e-3, "momentum": 0.9}, ["momentum_buffer"]),
+        ("Adam", {"lr": 0.05}, ["exp_avg", "exp_avg_sq"]),
+        ("AdamW", {"lr": 0.05, "amsgrad": True}, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+        ("RMSprop", {"lr": 0.01, "momentum": 0.5}, ["square_avg", "momentum_buffer"]),
+        ("Adagrad", {"lr": 0.5}, ["sum"]),
+        ("Adadelta", {}, ["square_avg", "acc_delta"]),
+        ("LBFGS", {"lr": 0.5}, ["d", "prev_flat_grad"]),
+        ("SGD", {"lr": 1e-3}, []),
+    ],
+)
+def test_the_memory_is_the_norm_of_each_state_tensor_after_each_step(optimizer, kwargs, kinds) -> None:
+    path = trajectory(optimizer, kwargs, "StepLR", {"step_size": 20}, 60, problem="rosenbrock")
+    memory = {}
+    xy, _ = _by_hand(optimizer, kwargs, lambda o: S.StepLR(o, step_size=20), 60, rosenbrock, (-1.5, 2.0), memory=memory)
+    np.testing.assert_allclose(path.xy, xy, rtol=1e-12, atol=0)
+    assert set(path.memory) == set(kinds) == set(memory)
+    for kind in kinds:
+        np.testing.assert_allclose(path.memory[kind], memory[kind], rtol=1e-12, atol=0)
+        # before the first step the optimizer remembers nothing (Adagrad's sum is made with the optimizer)
+        assert np.isnan(path.memory[kind][0]) == (optimizer != "Adagrad")
+
+
+# -- a landscape of your own ---------------------------------------------------------------------------
+def test_a_formula_landscape_is_the_same_function_written_in_torch() -> None:
+    text = "(x - 1)**2 + 10 * (y + x)**2 + 0.1 * sin(3 * x) * exp(-y**2) + log(1 + abs(x * y))"
+
+    def by_hand(x, y):
+        return (
+            (x - 1) ** 2
+            + 10 * (y + x) ** 2
+            + 0.1 * torch.sin(3 * x) * torch.exp(-(y**2))
+            + torch.log(1 + torch.abs(x * y))
+        )
+
+    for optimizer, kwargs in [("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 0.05}), ("LBFGS", {"lr": 0.5})]:
+        path = trajectory(optimizer, kwargs, "CosineAnnealingLR", None, 80, problem=text, start=(-1.0, 1.5))
+        xy, loss = _by_hand(optimizer, kwargs, lambda o: S.CosineAnnealingLR(o, T_max=80), 80, by_hand, (-1.0, 1.5))
+        np.testing.assert_allclose(path.xy, xy, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(path.loss, loss, rtol=1e-12, atol=0)
+        assert path.problem == text
+    # the built-in Rosenbrock written as a formula walks the same path
+    formula = trajectory(
+        "Adam", {"lr": 0.05}, None, None, 100, problem="(1 - x)**2 + 100 * (y - x**2)**2", start=(-1.5, 2)
+    )
+    built_in = trajectory("Adam", {"lr": 0.05}, None, None, 100, problem="rosenbrock")
+    np.testing.assert_allclose(formula.xy, built_in.xy, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    "text, by_hand",
+    [
+        ("x**2 + y**2 if x > 0 else abs(x) + y**4", lambda x, y: torch.where(x > 0, x**2 + y**2, torch.abs(x) + y**4)),
+        ("max(x, y, 0.5) - min(x * y, 1) + (x < y)", lambda x, y: torch.maximum(torch.maximum(x, y), torch.tensor(0.5,
+         dtype=torch.float64)) - torch.minimum(x * y, torch.tensor(1.0, dtype=torch.float64)) + (x < y).double()),
+        ("sqrt(x**2 + y**2 + 1) * cos(pi * y) + log(x**2 + 2, 2) + floor(x) + e",
+         lambda x, y: torch.sqrt(x**2 + y**2 + 1) * torch.cos(torch.pi * y)
+         + torch.log(x**2 + 2) / np.log(2) + torch.floor(x) + np.e),
+        ("-x // 0.5 + x % 0.7 + (x > 0 and y or 2)", lambda x, y: torch.div(-x, 0.5, rounding_mode="floor")
+         + torch.remainder(x, 0.7) + torch.where((x > 0) & (y != 0), y, torch.full_like(x, 2.0))),
+    ],
+)  # fmt: skip
+def test_a_formula_on_tensors_gives_torchs_values_and_gradients(text, by_hand) -> None:
+    from lr_widgets.core.expressions import Formula
+
+    formula = Formula(text, ("x", "y"), "problem")
+    grid = torch.linspace(-2, 2, 21, dtype=torch.float64)
+    x, y = torch.meshgrid(grid, torch.cat([grid.flip(0) * 0.9, torch.zeros(1, dtype=torch.float64)]), indexing="xy")
+    ours_x, ours_y = x.clone().requires_grad_(), y.clone().requires_grad_()
+    theirs_x, theirs_y = x.clone().requires_grad_(), y.clone().requires_grad_()
+    ours, theirs = formula.on_tensors(x=ours_x, y=ours_y), by_hand(theirs_x, theirs_y)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ours_y.grad.numpy(), theirs_y.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "problem, start, error, words",
+    [
+        ("x**2 + y**2", None, InvalidValueError, "needs a start point"),
+        ("3 + pi", (0, 0), FormulaError, "must depend on x or y"),
+        ("x**2 + z", (0, 0), FormulaError, "unknown name 'z'"),
+        ("__import__('os').system('true')", (0, 0), FormulaError, "not allowed"),
+        ("x.real + y", (0, 0), FormulaError, "attribute access"),
+        ("x ** 2 +", (0, 0), FormulaError, "not a valid formula"),
+        ("x**2", (0, float("nan")), InvalidValueError, "finite"),
+        (3, (0, 0), InvalidValueError, "formula of x and y as text"),
+    ],
+)
+def test_a_landscape_that_cannot_be_run_is_refused_in_words(problem, start, error, words) -> None:
+    with pytest.raises(error, match=words):
+        trajectory("SGD", {"lr": 0.01}, None, None, 10, problem=problem, start=start)
+
+
+def test_a_path_that_leaves_the_finite_numbers_is_run_as_torch_runs_it() -> None:
+    path = trajectory("SGD", {"lr": 0.1}, None, None, 30, problem="rosenbrock")  # far too large for Rosenbrock
+    xy, loss = _by_hand("SGD", {"lr": 0.1}, None, 30, rosenbrock, (-1.5, 2.0))
+    np.testing.assert_array_equal(np.isfinite(path.xy), np.isfinite(xy))
+    assert not np.isfinite(path.loss[-1])
+
+
+def test_a_landscape_grid_is_the_function_and_the_view_holds_the_start() -> None:
+    from lr_widgets.core.trajectory import landscape
+
+    land = landscape("x**2 + 3 * y")
+    assert land.view((5.0, -4.0)) == (-2.0, 5.5, -4.5, 2.0)
+    X, Y, Z = land.grid(land.view(), n=7)
+    np.testing.assert_allclose(Z, X**2 + 3 * Y, rtol=1e-12)
+    X, Y, Z = landscape("log(x)").grid((-1.0, 1.0, 0.0, 1.0), n=5)
+    assert np.isnan(Z[:, :2]).all() and np.isfinite(Z[:, 3:]).all()  # -inf at 0 and nan below: left undrawn

@@ -33,13 +33,16 @@ from .specs import (
     scheduler_spec,
     scheduler_specs,
 )
-from .trajectory import OptimizerPath, trajectory
+from .trajectory import PROBLEMS, Landscape, OptimizerPath, landscape, trajectory
 
 __all__ = [
     "simulate",
     "record",
     "trajectory",
     "OptimizerPath",
+    "landscape",
+    "Landscape",
+    "PROBLEMS",
     "Config",
     "Loop",
     "RESUMES",

@@ -1,10 +1,13 @@
-"""A small, safe formula language for LambdaLR / MultiplicativeLR ``lr_lambda`` and CyclicLR ``scale_fn``.
+"""A small, safe formula language for LambdaLR / MultiplicativeLR ``lr_lambda``, CyclicLR ``scale_fn``
+and the loss landscapes of :func:`~lr_widgets.core.trajectory.trajectory`.
 
 A formula such as ``0.95 ** epoch`` or ``min(1, (epoch + 1) / 10)`` is parsed with
-:mod:`ast` and checked against a whitelist; it is then computed by walking the tree.
+:mod:`ast` and checked against a whitelist; it is then computed by walking the tree: on floats
+(``Formula(text)(3)``), on numpy arrays (:meth:`Formula.on_array`) or with torch's operations on
+tensors, so that autograd follows it (:meth:`Formula.on_tensors`, for landscapes of ``x`` and ``y``).
 Nothing a user types is ever passed to ``eval`` or ``exec``.
 
-The language: numbers, the one variable (``epoch`` or ``x``), ``pi`` and ``e``,
+The language: numbers, the variables (``epoch``, ``x``, or ``x`` and ``y``), ``pi`` and ``e``,
 ``+ - * / // % **``, parentheses, comparisons, ``and`` / ``or`` / ``not``, the
 conditional expression ``a if cond else b`` and the functions ``min, max, abs,
 exp, log, sqrt, cos, sin, floor, ceil``. All arithmetic is done in floats, so
@@ -16,10 +19,11 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import torch
 
 from .errors import FormulaError, FormulaEvaluationError
 
@@ -83,6 +87,20 @@ _ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+# torch's floor_divide has no derivative; div's floor rounding gives the same values and a zero gradient
+_TENSOR_BINARY = {**_BINARY, ast.FloorDiv: lambda a, b: torch.div(a, b, rounding_mode="floor")}
+_TENSOR_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": torch.abs,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "cos": torch.cos,
+    "sin": torch.sin,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+}
+
+
 class _NotFinite(Exception):
     """A step of an array computation left the finite floats somewhere."""
 
@@ -108,14 +126,15 @@ _REFUSED = {
 
 
 class Formula:
-    """A parsed formula of one variable, callable like the lambda torch expects.
+    """A parsed formula, callable like the lambda torch expects (a formula of one variable).
 
     Parameters
     ----------
     text
         The formula, e.g. ``"0.95 ** epoch"``.
     variable
-        The name of its variable: ``"epoch"`` for ``lr_lambda``, ``"x"`` for ``scale_fn``.
+        The name of its variable: ``"epoch"`` for ``lr_lambda``, ``"x"`` for ``scale_fn``; or the names of
+        its variables, ``("x", "y")`` for a loss landscape (computed with :meth:`on_tensors` only).
     argument
         The torch argument the formula is for, used in messages.
 
@@ -125,17 +144,23 @@ class Formula:
         If the text is not in the formula language.
     """
 
-    def __init__(self, text: str, variable: str = "epoch", argument: str = "lr_lambda") -> None:
+    def __init__(self, text: str, variable: str | Sequence[str] = "epoch", argument: str = "lr_lambda") -> None:
+        #: The names of the variables, in order.
+        self.variables: tuple[str, ...] = (variable,) if isinstance(variable, str) else tuple(variable)
+        #: The (first) variable's name.
+        self.variable = self.variables[0]
+        self.argument = argument
+        named = " and ".join(self.variables)
+        example = (
+            f"0.95 ** {self.variable}" if len(self.variables) == 1 else " + ".join(f"{v}**2" for v in self.variables)
+        )
         if not isinstance(text, str):
             raise FormulaError(
-                f"{argument} must be a formula as text, e.g. '0.95 ** {variable}': got {type(text).__name__}",
-                argument,
+                f"{argument} must be a formula as text, e.g. '{example}': got {type(text).__name__}", argument
             )
         self.text = text.strip()
-        self.variable = variable
-        self.argument = argument
         if not self.text:
-            raise FormulaError(f"{argument} is empty: write a formula of {variable}, e.g. 0.95 ** {variable}", argument)
+            raise FormulaError(f"{argument} is empty: write a formula of {named}, e.g. {example}", argument)
         if len(self.text) > MAX_LENGTH:
             raise FormulaError(
                 f"{argument} is {len(self.text)} characters long; a formula may have at most {MAX_LENGTH}",
@@ -155,13 +180,21 @@ class Formula:
         self._tree = tree.body
 
     def __repr__(self) -> str:
-        return f"Formula({self.text!r}, variable={self.variable!r})"
+        variable = self.variable if len(self.variables) == 1 else self.variables
+        return f"Formula({self.text!r}, variable={variable!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Formula) and (self.text, self.variable) == (other.text, other.variable)
+        return isinstance(other, Formula) and (self.text, self.variables) == (other.text, other.variables)
 
     def __hash__(self) -> int:
-        return hash((self.text, self.variable))
+        return hash((self.text, self.variables))
+
+    @property
+    def uses(self) -> frozenset[str]:
+        """The variables the formula uses."""
+        return frozenset(
+            node.id for node in ast.walk(self._tree) if isinstance(node, ast.Name) and node.id in self.variables
+        )
 
     def __call__(self, value: float) -> float:
         """Compute the formula at ``value`` (torch calls this with the epoch number)."""
@@ -259,6 +292,74 @@ class Formula:
             return _ARRAY_FUNCTIONS[name](*args)
         raise AssertionError(f"unchecked node {node!r}")
 
+    def on_tensors(self, **values: torch.Tensor) -> torch.Tensor:
+        """The formula with torch's operations on tensors, one per variable (``x=..., y=...``): autograd
+        follows it, so a landscape's gradient is torch's. Arithmetic is in the tensors' dtype; where a
+        step has no finite value (a division by zero, the log of a negative number) torch's inf or nan
+        is the result, as torch computes it.
+        """
+        missing = [name for name in self.variables if name not in values]
+        if missing or len(values) != len(self.variables):
+            raise TypeError(f"{self!r} takes the tensors {', '.join(self.variables)}: got {', '.join(values)}")
+        tensors = {name: torch.as_tensor(value) for name, value in values.items()}
+        dtype = torch.promote_types(next(iter(tensors.values())).dtype, torch.float32)
+        shape = torch.broadcast_shapes(*(tensor.shape for tensor in tensors.values()))
+        return torch.broadcast_to(_tensor_number(self._tensor_node(self._tree, tensors, dtype), dtype), shape)
+
+    def _tensor_node(self, node: ast.AST, values: dict[str, torch.Tensor], dtype: torch.dtype) -> torch.Tensor:
+        def number(part: ast.AST) -> torch.Tensor:
+            return _tensor_number(self._tensor_node(part, values, dtype), dtype)
+
+        if isinstance(node, ast.Constant):
+            return torch.tensor(float(node.value), dtype=dtype)
+        if isinstance(node, ast.Name):
+            return values[node.id] if node.id in self.variables else torch.tensor(CONSTANTS[node.id], dtype=dtype)
+        if isinstance(node, ast.BinOp):
+            return _TENSOR_BINARY[type(node.op)](number(node.left), number(node.right))
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return torch.logical_not(self._tensor_node(node.operand, values, dtype))
+            return _UNARY[type(node.op)](number(node.operand))
+        if isinstance(node, ast.BoolOp):
+            # Python's and/or give back one of their operands, not True/False.
+            result = self._tensor_node(node.values[-1], values, dtype)
+            for part in reversed(node.values[:-1]):
+                value = self._tensor_node(part, values, dtype)
+                truth = value.bool()
+                if value.dtype != result.dtype:
+                    value, result = _tensor_number(value, dtype), _tensor_number(result, dtype)
+                result = (
+                    torch.where(truth, result, value)
+                    if isinstance(node.op, ast.And)
+                    else torch.where(truth, value, result)
+                )
+            return result
+        if isinstance(node, ast.Compare):
+            left = number(node.left)
+            result = torch.tensor(True)
+            for op, right_node in zip(node.ops, node.comparators):
+                right = number(right_node)
+                result = result & _COMPARE[type(op)](left, right)
+                left = right
+            return result
+        if isinstance(node, ast.IfExp):
+            return torch.where(
+                self._tensor_node(node.test, values, dtype).bool(), number(node.body), number(node.orelse)
+            )
+        if isinstance(node, ast.Call):
+            args = [number(arg) for arg in node.args]
+            name = node.func.id  # type: ignore[attr-defined]
+            if name in ("min", "max"):
+                pick = torch.minimum if name == "min" else torch.maximum
+                result = args[0]
+                for arg in args[1:]:
+                    result = pick(result, arg)
+                return result
+            if name == "log" and len(args) == 2:
+                return torch.log(args[0]) / torch.log(args[1])
+            return _TENSOR_FUNCTIONS[name](*args)
+        raise AssertionError(f"unchecked node {node!r}")
+
     # -- checking ---------------------------------------------------------------------
     def _fail(self, what: str) -> FormulaError:
         return FormulaError(f"{self.argument}: {what} (in {self.text!r})", self.argument)
@@ -270,8 +371,8 @@ class Formula:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self._fail(f"only numbers are allowed, not {node.value!r}")
         elif isinstance(node, ast.Name):
-            if node.id != self.variable and node.id not in CONSTANTS:
-                allowed = ", ".join([self.variable, *CONSTANTS])
+            if node.id not in self.variables and node.id not in CONSTANTS:
+                allowed = ", ".join([*self.variables, *CONSTANTS])
                 raise self._fail(f"unknown name '{node.id}': a formula may use {allowed}")
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
@@ -349,6 +450,11 @@ class Formula:
             args = [float(self._evaluate(arg, value)) for arg in node.args]
             return FUNCTIONS[node.func.id](*args)  # type: ignore[attr-defined]
         raise AssertionError(f"unchecked node {node!r}")  # _check refuses every other node
+
+
+def _tensor_number(value: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A comparison's True/False as 1/0 where arithmetic takes it, as Python's bools are."""
+    return value.to(dtype) if value.dtype == torch.bool else value
 
 
 def _explain(exc: Exception) -> str:
