@@ -31,7 +31,7 @@ from .core.adopt import adopt
 from .core.arguments import tied_run_lengths
 from .core.code import python_code
 from .core.config import Config, differences, same_question
-from .core.errors import IncompatibleError, LrWidgetsError
+from .core.errors import IncompatibleError, InvalidValueError, LrWidgetsError
 from .core.loop import Loop
 from .core.overrides import overwritten
 from .core.recipes import RECIPES, recipe_for
@@ -41,6 +41,7 @@ from .core.toy import NamedGroups, numbered_groups
 from .view.abbreviations import sort_abbreviations
 from .view.composer import composer_for
 from .view.controls import widget_for
+from .view.effect import EffectView
 from .view.form import GROUP_KEYS, GroupsForm, HyperParamForm
 from .view.frame import STEPS, LiveSchedule, whole_steps
 from .view.loop_form import LoopForm
@@ -49,7 +50,10 @@ from .view.pins import PinsBar
 from .view.plot import PROJECTOR, Pin
 from .view.sheet import LARGE, PROJECTOR_ROOT, TEXT_PX, style_sheet
 
-__all__ = ["Explorer", "explore", "DEFAULT"]
+__all__ = ["Explorer", "explore", "DEFAULT", "SHOWN"]
+
+#: What the Explorer's figures area can show: the schedule, the effect view, or both.
+SHOWN = ("schedule", "effect", "both")
 
 
 class Explorer(LiveSchedule):
@@ -93,6 +97,9 @@ class Explorer(LiveSchedule):
         (a range, a fixed value with no control, options; a scalar is the start value).
     loop
         The training loop to start with (:class:`~lr_widgets.core.loop.Loop`); by default the classic one.
+    show
+        ``"schedule"``, ``"effect"`` (what the schedule does to an optimizer on a 2-D problem: its path
+        on the landscape, its loss and its state per step) or ``"both"``.
     """
 
     #: The question the controls asked last, as one value.
@@ -113,8 +120,11 @@ class Explorer(LiveSchedule):
         projector: bool = False,
         abbreviations: Mapping[str, Any] | None = None,
         loop: Loop | None = None,
+        show: str = "schedule",
     ) -> None:
         super().__init__(layout=widgets.Layout(width="100%"))
+        if show not in SHOWN:
+            raise InvalidValueError(f"show is one of {', '.join(map(repr, SHOWN))}: got {show!r}", "show")
         # unknown names fail here, with the core's message
         specs = optimizer_spec(optimizer), None if scheduler is None else scheduler_spec(scheduler)
         asked = sort_abbreviations(abbreviations or {}, *specs)
@@ -131,6 +141,19 @@ class Explorer(LiveSchedule):
             on_view=lambda: self.pacer.request("redraw"),
         )
         guard = self._guard
+        self._effect: EffectView | None = None  # made when first shown: most Explorers never show it
+        #: Which figures are on screen: the schedule, the effect view, or both.
+        self.show_choice = widgets.ToggleButtons(
+            options=[("LR schedule", "schedule"), ("effect on a 2-D problem", "effect"), ("both", "both")],
+            value=show,
+            tooltips=[
+                "the LR torch sets at each step",
+                "the path the optimizer takes on a 2-D landscape under this schedule, its loss and its state",
+                "both figures side by side (they wrap on a narrow screen)",
+            ],
+            style={"button_width": "auto"},
+            layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 12px"),
+        )
 
         # the label as wide as its word, so that "CosineAnnealingWarmRestarts" is read whole at 1280 px
         look = dict(layout=widgets.Layout(width="240px"), style={"description_width": "initial"})
@@ -181,6 +204,8 @@ class Explorer(LiveSchedule):
         for form in (self.scheduler_form, self.groups_form, self.loop_form):
             form.observe(guard(lambda _: self.pacer.request("update")), "value")
         self.observe(guard(lambda change: self._traced(change["new"])), "trace")
+        self.show_choice.observe(guard(lambda change: self._figures_shown(change["new"])), "value")
+        self._figures_shown(show)
         self.groups_form.propose(self._group_defaults())
         guard(self._paced)({"update"})
 
@@ -221,14 +246,14 @@ class Explorer(LiveSchedule):
         panel = self.inspector.panel
         panel.layout.width, panel.layout.min_width = "auto", "280px"
         panel.layout.flex, panel.layout.margin = "1 1 300px", "0 0 0 8px"
-        view = widgets.HBox(
+        view = self._figures = widgets.HBox(
             [self.schedule, panel], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")
         )
         code = widgets.Accordion(
             children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
         )
         header = widgets.HBox(
-            [self.optimizer_choice, self.scheduler_choice, self.steps_control],
+            [self.optimizer_choice, self.scheduler_choice, self.steps_control, self.show_choice],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         bar = widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap"))
@@ -276,6 +301,35 @@ class Explorer(LiveSchedule):
         self.recipe_choice.index = 0  # a menu: the formula is now the user's, to edit
         self.arguments.selected_index = 1
 
+    def _figures_shown(self, show: str) -> None:
+        """Show the schedule, the effect view or both; the effect view computes only while it is shown."""
+        self.schedule.layout.display = "none" if show == "effect" else ""
+        if self._effect is not None or show != "schedule":
+            self.effect.layout.display = "none" if show == "schedule" else ""
+        if self.effect_shown:
+            self.pacer.request("effect")
+
+    @property
+    def effect_shown(self) -> bool:
+        """Whether the effect view is on screen."""
+        return self.show_choice.value != "schedule"
+
+    @property
+    def effect(self) -> EffectView:
+        """What the schedule does to an optimizer on a 2-D problem: its path, loss and memory (made when first
+        asked for: ``show="effect"`` or ``"both"``, or this attribute)."""
+        if self._effect is None:
+            self._effect = EffectView(
+                PROJECTOR if self.projector else None,
+                guard=self._guard,
+                on_change=lambda: self.pacer.request("effect"),
+            )
+            self._effect.layout.display = "none" if self.show_choice.value == "schedule" else ""
+            widgets.link((self._effect, "step"), (self, "step"))
+            schedule, *rest = self._figures.children
+            self._figures.children = [schedule, self._effect, *rest]
+        return self._effect
+
     def _steps_set(self, steps: Any) -> None:
         if whole_steps(steps):
             self.optimizer_form.steps = self.scheduler_form.steps = self.loop_form.steps = steps
@@ -318,6 +372,8 @@ class Explorer(LiveSchedule):
             self._say(_notes(self._shown) if self._shown is not None else "")
         if "inspect" in reasons:
             self._inspect()
+        if "effect" in reasons:
+            self._show_effect()
 
     def _update(self) -> None:
         """Simulate what the controls ask; on success show it everywhere, else say why.
@@ -329,6 +385,7 @@ class Explorer(LiveSchedule):
         if self._answered is not None and self._answered is self.config and same_question(question, self.config):
             self._inspect()  # the same question again (a class switched back and forth, a form rebuilt):
             self._propose(self.trace)  # rebuilt forms show again what the core filled in
+            self._show_effect()  # (its path is kept: shown again at once)
             return
         self.set_trait("config", question)
         trace = simulate(question)
@@ -347,6 +404,7 @@ class Explorer(LiveSchedule):
             raise
         self._answered = question
         self.set_trait("trace", trace)  # observers hear of a trace once it is on screen, never of one that failed
+        self._show_effect()
 
     def _traced(self, trace: Trace | None) -> None:
         """A new trace is on screen: the forms show what the core ran with, the code and status follow."""
@@ -373,6 +431,21 @@ class Explorer(LiveSchedule):
     def _inspect(self) -> None:
         if self._shown is not None:
             self.inspector.inspect(self._shown, min(self.step, self._shown.steps))
+
+    def _show_effect(self) -> None:
+        """The effect view follows the schedule on screen and the pins (only while it is shown)."""
+        if self.effect_shown and self._shown is not None:
+            pins = [(index, self.pin_name(pin), pin.trace.config) for index, pin in enumerate(self.pins)]
+            self.effect.show(self._shown.config, pins)
+
+    def _show_pins(self, pins: list[Any]) -> None:
+        self._show_effect()
+        super()._show_pins(pins)
+
+    def _render(self) -> None:
+        super()._render()
+        if self.effect_shown:
+            self.effect.render()
 
     def _replayer(self, trace: Trace) -> Replayer:
         """The panel's replayer: on copies of the user's parameters where they fit, else the toy model's."""
@@ -430,6 +503,12 @@ class Explorer(LiveSchedule):
     def _controls_to_close(self) -> list[widgets.Widget]:
         return list(_Controls(self).values()) if "loop_form" in self.__dict__ else []
 
+    def close(self) -> None:
+        """Close both figures and every widget."""
+        if self.__dict__.get("_effect") is not None:
+            self._effect.plot.close()  # type: ignore[union-attr]
+        super().close()
+
 
 class _Controls(Mapping[str, widgets.Widget]):
     """Every control of an Explorer by name, read from its parts at each access (never stale)."""
@@ -447,7 +526,9 @@ class _Controls(Mapping[str, widgets.Widget]):
             "groups": e.groups_form.toggle,
             "layerwise": e.groups_form.layerwise,
             "decay": e.groups_form.decay,
+            "show": e.show_choice,
             **e.schedule.controls,
+            **(e._effect.controls if e._effect is not None else {}),
         }
         for prefix, form in (("optimizer", e.optimizer_form), ("scheduler", e.scheduler_form)):
             found.update({f"{prefix}.{name}": control for name, control in form.controls.items()})

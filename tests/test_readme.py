@@ -59,6 +59,8 @@ def test_recipes_example_runs() -> None:
     assert lr[0] == 0 and lr[2] == pytest.approx(3e-4) and lr[4] == pytest.approx(3e-5)
     assert [g["lr"] for g in namespace["optimizer"].param_groups] == pytest.approx([8e-4, 1e-3])
     assert namespace["path"].xy.shape == (301, 2)
+    assert namespace["path"].memory["exp_avg_sq"].shape == (301,)
+    assert namespace["own"].problem == "(x - 1)**2 + 10 * (y + x)**2" and namespace["own"].xy.shape == (201, 2)
 
 
 def test_explorer_example_runs() -> None:

@@ -29,7 +29,7 @@ from .loop import Loop
 from .simulate import _build_scheduler, _recording_warnings, _speaking_for, optimizer_step, scheduler_step
 from .toy import one_thread
 
-__all__ = ["Landscape", "OptimizerPath", "PROBLEMS", "landscape", "trajectory"]
+__all__ = ["Landscape", "OptimizerPath", "PROBLEMS", "landscape", "start_point", "trajectory"]
 
 Box = tuple[float, float, float, float]
 
@@ -56,12 +56,15 @@ class Landscape:
         Where a path starts by default (``None`` for a formula: the user says where).
     box
         The region worth drawing, ``(x_min, x_max, y_min, y_max)``, before a start point widens it.
+    minimum
+        Where the loss is lowest, when it is known.
     """
 
     name: str
     f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     start: tuple[float, float] | None
     box: Box
+    minimum: tuple[float, float] | None = None
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.f(x, y)
@@ -70,7 +73,7 @@ class Landscape:
         """The region to draw: :attr:`box`, widened to hold ``start`` (and ``margin`` around it)."""
         x0, x1, y0, y1 = self.box
         if start is not None:
-            x, y = _start(start)
+            x, y = start_point(start)
             x0, x1, y0, y1 = min(x0, x - margin), max(x1, x + margin), min(y0, y - margin), max(y1, y + margin)
         return x0, x1, y0, y1
 
@@ -87,8 +90,8 @@ class Landscape:
 
 #: The built-in landscapes by name.
 PROBLEMS: Mapping[str, Landscape] = {
-    "rosenbrock": Landscape("rosenbrock", _rosenbrock, (-1.5, 2.0), (-2.0, 2.0, -1.0, 3.0)),
-    "quadratic": Landscape("quadratic", _quadratic, (-2.0, 1.0), (-2.5, 2.5, -1.5, 1.5)),
+    "rosenbrock": Landscape("rosenbrock", _rosenbrock, (-1.5, 2.0), (-2.0, 2.0, -1.0, 3.0), (1.0, 1.0)),
+    "quadratic": Landscape("quadratic", _quadratic, (-2.0, 1.0), (-2.5, 2.5, -1.5, 1.5), (0.0, 0.0)),
 }
 
 
@@ -184,7 +187,7 @@ def trajectory(
     land = landscape(problem)
     if start is None and land.start is None:
         raise InvalidValueError("a landscape of your own needs a start point: start=(x, y)", "start")
-    point = _start(land.start if start is None else start)
+    point = start_point(land.start if start is None else start)
     if isinstance(optimizer, Config):
         config = optimizer.replace(param_groups=(FrozenDict(),), metric="loss", loop=Loop())
     else:
@@ -242,7 +245,8 @@ def _remember(state: Mapping[str, Any], shape: torch.Size, memory: dict[str, np.
             memory[key][t] = float(torch.linalg.vector_norm(value.detach().to(torch.float64)))
 
 
-def _start(start: Any) -> tuple[float, float]:
+def start_point(start: Any) -> tuple[float, float]:
+    """``start`` as a point of two finite floats (what is wrong with it, raised in words)."""
     try:
         x, y = (float(v) for v in start)
     except (TypeError, ValueError):

@@ -62,7 +62,7 @@ class LiveSchedule(Pinned, widgets.VBox):
     ) -> None:
         self._status_line = StatusLine(on_say=lambda message: self.set_trait("status", message))
         #: Runs the work once per burst of control changes (see :mod:`lr_widgets.view.pacing`).
-        self.pacer = Pacer(self._guard(self._paced), covers={"update": {"inspect", "redraw"}})
+        self.pacer = Pacer(self._guard(self._paced), covers={"update": {"inspect", "redraw", "effect"}})
         self.plot = SchedulePlot(style)
         self.figure = self.plot.figure
         #: The figure, its step slider, readout and view-only toggles.
@@ -92,7 +92,11 @@ class LiveSchedule(Pinned, widgets.VBox):
         try:
             self._work(reasons)
         finally:
-            self.schedule.render()  # one draw for everything the work changed
+            self._render()  # one draw for everything the work changed
+
+    def _render(self) -> None:
+        """Draw the figures once for everything that changed."""
+        self.schedule.render()
 
     def _work(self, reasons: set[str]) -> None:
         raise NotImplementedError
@@ -109,7 +113,7 @@ class LiveSchedule(Pinned, widgets.VBox):
 
     def _show_pins(self, pins: list[Any]) -> None:
         self.plot.set_pins(pins, [self.pin_name(pin) for pin in pins])
-        self.schedule.render()
+        self._render()
 
     def code(self) -> str:
         """Runnable Python for the schedule on screen."""

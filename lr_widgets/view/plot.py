@@ -33,6 +33,8 @@ __all__ = [
     "x_values",
     "decimate",
     "plot_schedule",
+    "drawing_waits",
+    "pin_color",
 ]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
@@ -110,7 +112,7 @@ class _FiniteLogLocator(LogLocator):
         return ticks[np.isfinite(ticks)]
 
 
-def _drawing_waits(method: _Method) -> _Method:
+def drawing_waits(method: _Method) -> _Method:
     """Change artists only while the figure is not being drawn.
 
     The widget front end asks for images on a kernel subshell, so ipympl may draw the
@@ -120,11 +122,16 @@ def _drawing_waits(method: _Method) -> _Method:
     """
 
     @wraps(method)
-    def locked(self: SchedulePlot, *args: Any, **kwargs: Any) -> Any:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
         with self.lock:
             return method(self, *args, **kwargs)
 
     return locked  # type: ignore[return-value]
+
+
+def pin_color(index: int) -> str:
+    """The colour of the pin at ``index`` of the pins (past the param groups', momentum's and the metric's)."""
+    return f"C{(index + 4) % 10}"
 
 
 @dataclass(frozen=True)
@@ -242,7 +249,7 @@ class SchedulePlot:
         self._tight_layout()
 
     # -- updating -----------------------------------------------------------------------
-    @_drawing_waits
+    @drawing_waits
     def update(
         self, trace: Trace, marks: Sequence[Mark] = (), *, steps_per_epoch: int = 1, in_epochs: bool = False
     ) -> None:
@@ -324,7 +331,7 @@ class SchedulePlot:
             self.resumed.set_xdata([at * scale, at * scale])
             self.resumed.set_label(f"resumed at step {at} ({trace.loop.resume.replace('_', ' ')})")
 
-    @_drawing_waits
+    @drawing_waits
     def set_pins(self, pins: Sequence[Pin], names: Sequence[str] | None = None) -> None:
         """Show exactly ``pins`` as faded lines (adding and removing only what changed).
 
@@ -342,7 +349,7 @@ class SchedulePlot:
         for index, pin in enumerate(pins):
             if pin in present:
                 continue
-            color = f"C{(index + 4) % 10}"
+            color = pin_color(index)
             lines = [
                 self.ax.plot(
                     [],
@@ -369,7 +376,7 @@ class SchedulePlot:
             for g, line in enumerate(lines):
                 line.set_data(*decimate(x, ran[:, g], self._columns()))
 
-    @_drawing_waits
+    @drawing_waits
     def set_log_y(self, log: bool) -> None:
         with _scaling_quietly():  # set_yscale autoscales too
             self.ax.set_yscale("log" if log else "linear")
@@ -380,7 +387,7 @@ class SchedulePlot:
         self._rescale()
         self._tight_layout()  # tick labels of another width
 
-    @_drawing_waits
+    @drawing_waits
     def set_cursor(self, step: int) -> None:
         """Move the cursor to ``step`` and write the values there."""
         if self.trace is None:
