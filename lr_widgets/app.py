@@ -315,6 +315,11 @@ class Explorer(LiveSchedule):
         return self.show_choice.value != "schedule"
 
     @property
+    def figures(self) -> list[Any]:
+        """The matplotlib figures this Explorer has open: the schedule's, and the effect view's once made."""
+        return [self.figure, *([self._effect.plot.figure] if self._effect is not None else [])]
+
+    @property
     def effect(self) -> EffectView:
         """What the schedule does to an optimizer on a 2-D problem: its path, loss and memory (made when first
         asked for: ``show="effect"`` or ``"both"``, or this attribute)."""

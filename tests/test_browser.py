@@ -347,20 +347,23 @@ def test_main_notebook_renders_and_responds(lab, page) -> None:
     shoot(page, "main-6-downloads")
 
 
-def cut_short(page) -> list[str]:
-    """Buttons, labels and tab titles of the Explorer whose text does not fit (cut, or "…")."""
+def cut_short(page, index: int = 0) -> list[str]:
+    """Buttons, labels and tab titles of the Explorer (the first, or ``index``; -1: the last) whose text
+    does not fit (cut, or "…")."""
     return page.evaluate(
-        """() => {
+        """(index) => {
             const cut = [];
             const parts = '.jupyter-button, .widget-label, .widget-html-content, .lm-TabBar-tabLabel, '
                 + '.lr-widgets-control';  // a control wider than its column runs into the next one
-            for (const el of document.querySelector('.lr-widgets-explorer').querySelectorAll(parts)) {
+            const all = document.querySelectorAll('.lr-widgets-explorer');
+            for (const el of all[index < 0 ? all.length + index : index].querySelectorAll(parts)) {
                 if (el.closest('.lr-widgets-panel, .widget-accordion')) continue;  // these scroll inside
                 if (!el.getBoundingClientRect().width || !el.offsetParent) continue;
                 if (el.scrollWidth > el.clientWidth + 1) cut.push(el.innerText.slice(0, 40));
             }
             return cut;
-        }"""
+        }""",
+        index,
     )
 
 
@@ -418,6 +421,110 @@ def test_nothing_is_cut_short_on_a_laptop(lab, page) -> None:
     page.wait_for_function("() => document.querySelector('.lr-widgets-legend').innerText.includes('resumed at step')")
     arguments.screenshot(path=str(ARTIFACTS / "laptop-training-loop.png"))
     assert cut_short(page) == [], "the training loop"
+    assert_no_widget_errors(page)
+
+
+def test_recipes_notebook_layer_wise_lines_and_the_effect_view_as_its_instructions_say(lab, page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_and_run(page, lab, "recipes_and_effects.ipynb")
+    assert_no_widget_errors(page)
+    # section 2: layer-wise LR decay ticked, one line per group (input / hidden / head), decay moves them
+    layers = page.locator(".lr-widgets-explorer").nth(1)
+    layers.scroll_into_view_if_needed()
+    legend = layers.locator(".lr-widgets-legend").first
+    for group in ("input", "hidden", "head"):
+        assert group in legend.inner_text(), group
+    layers.locator(".lm-TabBar-tab:has-text('param groups')").first.click()
+    index = page.evaluate(
+        "e => [...document.querySelectorAll('.lr-widgets-explorer')].indexOf(e)", layers.element_handle()
+    )
+    before = canvas_image(page, index)
+    handle = layers.locator(".widget-slider:has(.widget-label:text-is('decay')) .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowLeft")
+    wait_for_new_image(page, before, index)
+    shoot(page, "recipes-layerwise")
+
+    # section 4, followed literally: the Explorer opens on the effect view, beside the panel
+    effect_explorer = page.locator(".lr-widgets-explorer").last
+    effect_explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    effect = effect_explorer.locator(".lr-widgets-effect").first
+    effect.locator(".jupyter-matplotlib-canvas-div").first.wait_for()
+    panel = effect_explorer.locator(".lr-widgets-panel").first.bounding_box()
+    figure = effect.locator(".jupyter-matplotlib-canvas-div").first.bounding_box()
+    assert figure and panel and panel["x"] >= figure["x"] + figure["width"] - 1, "the panel beside the effect view"
+    assert figure["x"] + figure["width"] <= 1280 and panel["x"] + panel["width"] <= 1280
+    assert "Adam + CosineAnnealingLR on Rosenbrock" in effect.inner_text()
+    assert cut_short(page, -1) == []
+    shoot(page, "effect-1-laptop")
+    effect_canvas = lambda: effect.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(  # noqa: E731
+        "c => c.toDataURL()"
+    )
+
+    def wait_for_effect(before: str) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if (now := effect_canvas()) != before:
+                return now
+            page.wait_for_timeout(100)
+        raise AssertionError("the effect view did not redraw")
+
+    # 1. "Press pin: Adam's path stays as a faded line."
+    before = effect_canvas()
+    effect_explorer.locator(".jupyter-button:has-text('pin')").first.click()
+    page.wait_for_function("e => e.innerText.includes('pinned: ')", arg=effect.element_handle())
+    before = wait_for_effect(before)
+    # 2. "Choose SGD ..., then in the optimizer tab set its lr to 0.001 ... and its momentum to 0.9"
+    effect_explorer.locator("select").first.select_option("SGD")
+    page.wait_for_function("e => e.innerText.includes('SGD + CosineAnnealingLR')", arg=effect.element_handle())
+    for name, value in (("lr", "0.001"), ("momentum", "0.9")):
+        box = effect_explorer.locator(f".widget-hbox:has(> .widget-html code:text-is('{name}')) input[type=text]")
+        box.first.fill(value)
+        box.first.press("Enter")
+    page.wait_for_function(
+        "p => /momentum\\s+0\\.9\\b/.test(p.innerText)",
+        arg=effect_explorer.locator(".lr-widgets-panel").element_handle(),
+    )
+    before = wait_for_effect(before)
+    # the step slider under the effect view: the point, both curves and the readout follow
+    handle = effect.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("End")
+    page.wait_for_function(
+        "e => e.innerText.includes('step 300: ') && e.innerText.includes('|momentum_buffer| = ')",
+        arg=effect.element_handle(),
+    )
+    before = wait_for_effect(before)
+    shoot(page, "effect-2-sgd-over-pinned-adam")
+    # 3. "choose your own formula of x and y and type (x - 1)**2 + 10 * (y + x)**2 ..., then press Enter"
+    effect.locator("select").first.select_option(label="your own formula of x and y")
+    formula = effect.locator(".widget-text:has(.widget-label:text-is('f(x, y) =')) input").first
+    formula.fill("(x - 1)**2 + 10 * (y + x)**2")
+    formula.press("Enter")
+    page.wait_for_function(
+        "e => e.innerText.includes('on f(x, y) = (x - 1)**2 + 10 * (y + x)**2')", arg=effect.element_handle()
+    )
+    wait_for_effect(before)
+    assert "⚠" not in effect.inner_text() and "left the finite numbers" not in effect.inner_text()
+    shoot(page, "effect-3-own-formula")
+    # a typo in the formula: said under the figure, the figure stays
+    before = effect_canvas()
+    formula.fill("(x - 1)**2 + 10 * (y + x)**")
+    formula.press("Enter")
+    page.wait_for_function("e => e.innerText.includes('not a valid formula')", arg=effect.element_handle())
+    page.wait_for_timeout(500)
+    assert effect_canvas() == before, "the last good figure stays"
+    # both figures on a wide screen: schedule, effect view and panel side by side
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    effect_explorer.locator(".widget-toggle-button:has-text('both')").first.click()
+    schedule = effect_explorer.locator(".jupyter-matplotlib-canvas-div").first
+    schedule.wait_for()
+    page.wait_for_timeout(800)
+    boxes = [schedule.bounding_box(), effect.locator(".jupyter-matplotlib-canvas-div").first.bounding_box(),
+             effect_explorer.locator(".lr-widgets-panel").first.bounding_box()]  # fmt: skip
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1, "the schedule, then the effect view"
+    shoot(page, "effect-4-both-wide")
     assert_no_widget_errors(page)
 
 

@@ -220,7 +220,7 @@ _SLOW = {"steps": 2_000, "step": 300}  # valid values above these take long to c
     moves=st.lists(st.tuples(st.integers(0, 10_000), _values), min_size=1, max_size=6),
 )
 def test_random_values_on_random_controls_never_escape(optimizer, scheduler, moves) -> None:
-    figures = len(plt.get_fignums())
+    figures = plt.get_fignums()
     roaming = Explorer(steps=200)
     try:
         _set(roaming, "optimizer", optimizer)
@@ -255,9 +255,11 @@ def test_random_values_on_random_controls_never_escape(optimizer, scheduler, mov
             if roaming.status_is_error and roaming.status != status:  # this value was refused
                 after = (roaming.trace, roaming.panel, [tuple(line.get_ydata()) for line in roaming.plot.lr_lines])
                 assert roaming.status and after == before, "a refused value changes nothing but the status"
-        assert len(plt.get_fignums()) == figures + 1, "one figure per Explorer"
+        # one figure per Explorer, and the effect view's once it was shown
+        assert sorted(plt.get_fignums()) == sorted([*figures, *(figure.number for figure in roaming.figures)])
     finally:
         roaming.close()
+    assert plt.get_fignums() == figures, "closing the Explorer closes its figures"
 
 
 # -- nothing of the user's is touched ---------------------------------------------------------
@@ -357,6 +359,9 @@ def test_a_hundred_explorers_created_and_closed_leave_no_figure_and_no_comm() ->
     for i in range(100):
         explorer = Explorer(steps=20 + i % 7)
         explorer.controls["optimizer.lr"].value = 0.02
+        if i % 10 == 0:
+            explorer.controls["show"].value = "both"  # the effect view's figure and widgets go too
+            explorer.controls["effect.problem"].value = "formula"
         explorer.close()
     gc.collect()
     assert set(plt.get_fignums()) == figures

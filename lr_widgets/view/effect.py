@@ -89,7 +89,6 @@ class EffectPlot:
         self.loss_ax.tick_params(labelbottom=False)
         for axes in (self.loss_ax, self.memory_ax):
             axes.grid(True, alpha=0.3)
-            axes.yaxis.set_minor_formatter(NullFormatter())  # a log axis labels its decades only
         thin = style.thin
         (self.path_line,) = self.land.plot([], [], color=_PATH_COLOR, linewidth=style.line * 0.7, zorder=4)
         (self.start_mark,) = self.land.plot([], [], "o", color="0.15", markersize=5, zorder=5)
@@ -235,6 +234,8 @@ def _rescale(axes: Any, series: Sequence[np.ndarray]) -> None:
     finite = np.concatenate([np.asarray(s, dtype=np.float64)[np.isfinite(s)] for s in series] or [np.empty(0)])
     log = finite.size > 0 and bool((finite > 0).all())
     axes.set_yscale("log" if log else "linear")
+    if log and finite.max() >= 10 * finite.min():
+        axes.yaxis.set_minor_formatter(NullFormatter())  # labels at the decades only (a new scale brings its own)
     if finite.size:
         low, high = float(finite.min()), float(finite.max())
         if log:
