@@ -146,12 +146,13 @@ class Explorer(LiveSchedule):
         self.show_choice = widgets.ToggleButtons(
             options=[("LR schedule", "schedule"), ("effect on a 2-D problem", "effect"), ("both", "both")],
             value=show,
+            description="show",
             tooltips=[
                 "the LR torch sets at each step",
                 "the path the optimizer takes on a 2-D landscape under this schedule, its loss and its state",
                 "both figures side by side (they wrap on a narrow screen)",
             ],
-            style={"button_width": "auto"},
+            style={"button_width": "auto", "description_width": "initial"},
             layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 12px"),
         )
 

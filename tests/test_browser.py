@@ -260,6 +260,34 @@ def wait_for_new_image(page, before: str, index: int = 0, seconds: float = 20) -
     raise AssertionError("the figure did not redraw")
 
 
+def image_of(part) -> str:
+    """The picture the first ipympl canvas inside ``part`` (a locator: an Explorer, its effect view) shows now."""
+    return part.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate("c => c.toDataURL()")
+
+
+def wait_for_new_image_of(page, part, before: str, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (now := image_of(part)) != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError("the figure did not redraw")
+
+
+def settled_image_of(page, part, seconds: float = 60) -> str:
+    """The picture of ``part``'s first canvas once the kernel is idle and the picture stays the same for 0.6 s."""
+    page.wait_for_function(
+        "document.querySelector('#jp-main-statusbar').innerText.includes('| Idle')", timeout=seconds * 1000
+    )
+    deadline, last = time.monotonic() + seconds, image_of(part)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(600)
+        if (now := image_of(part)) == last:
+            return now
+        last = now
+    raise AssertionError("the figure kept changing")
+
+
 def control(page, name: str):
     """The HBox of the Explorer control labelled ``name``."""
     return page.locator(f".widget-hbox:has(> .widget-html code:text-is('{name}'))").first
@@ -431,18 +459,15 @@ def test_recipes_notebook_layer_wise_lines_and_the_effect_view_as_its_instructio
     # section 2: layer-wise LR decay ticked, one line per group (input / hidden / head), decay moves them
     layers = page.locator(".lr-widgets-explorer").nth(1)
     layers.scroll_into_view_if_needed()
-    legend = layers.locator(".lr-widgets-legend").first
-    for group in ("input", "hidden", "head"):
-        assert group in legend.inner_text(), group
-    layers.locator(".lm-TabBar-tab:has-text('param groups')").first.click()
-    index = page.evaluate(
-        "e => [...document.querySelectorAll('.lr-widgets-explorer')].indexOf(e)", layers.element_handle()
+    legend = layers.locator(".lr-widgets-legend").first.element_handle()
+    page.wait_for_function(
+        "l => ['input', 'hidden', 'head'].every(group => l.innerText.includes('lr · ' + group))", arg=legend
     )
-    before = canvas_image(page, index)
+    before = image_of(layers)
     handle = layers.locator(".widget-slider:has(.widget-label:text-is('decay')) .noUi-handle").first
     handle.focus()
     handle.press("ArrowLeft")
-    wait_for_new_image(page, before, index)
+    wait_for_new_image_of(page, layers, before)
     shoot(page, "recipes-layerwise")
 
     # section 4, followed literally: the Explorer opens on the effect view, beside the panel
@@ -458,18 +483,8 @@ def test_recipes_notebook_layer_wise_lines_and_the_effect_view_as_its_instructio
     assert "Adam + CosineAnnealingLR on Rosenbrock" in effect.inner_text()
     assert cut_short(page, -1) == []
     shoot(page, "effect-1-laptop")
-    effect_canvas = lambda: effect.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(  # noqa: E731
-        "c => c.toDataURL()"
-    )
-
-    def wait_for_effect(before: str) -> str:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if (now := effect_canvas()) != before:
-                return now
-            page.wait_for_timeout(100)
-        raise AssertionError("the effect view did not redraw")
-
+    effect_canvas = lambda: image_of(effect)  # noqa: E731
+    wait_for_effect = lambda before: wait_for_new_image_of(page, effect, before)  # noqa: E731
     # 1. "Press pin: Adam's path stays as a faded line."
     before = effect_canvas()
     effect_explorer.locator(".jupyter-button:has-text('pin')").first.click()
@@ -505,16 +520,15 @@ def test_recipes_notebook_layer_wise_lines_and_the_effect_view_as_its_instructio
     page.wait_for_function(
         "e => e.innerText.includes('on f(x, y) = (x - 1)**2 + 10 * (y + x)**2')", arg=effect.element_handle()
     )
-    wait_for_effect(before)
+    assert settled_image_of(page, effect) != before
     assert "⚠" not in effect.inner_text() and "left the finite numbers" not in effect.inner_text()
     shoot(page, "effect-3-own-formula")
     # a typo in the formula: said under the figure, the figure stays
-    before = effect_canvas()
+    before = settled_image_of(page, effect)
     formula.fill("(x - 1)**2 + 10 * (y + x)**")
     formula.press("Enter")
     page.wait_for_function("e => e.innerText.includes('not a valid formula')", arg=effect.element_handle())
-    page.wait_for_timeout(500)
-    assert effect_canvas() == before, "the last good figure stays"
+    assert settled_image_of(page, effect) == before, "the last good figure stays"
     # both figures on a wide screen: schedule, effect view and panel side by side
     page.set_viewport_size({"width": 1920, "height": 1080})
     effect_explorer.locator(".widget-toggle-button:has-text('both')").first.click()

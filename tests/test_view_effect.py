@@ -188,4 +188,6 @@ def test_a_path_is_computed_once_per_question(explorers, monkeypatch) -> None:
 
 def test_a_projector_explorer_has_a_large_effect_view(explorers) -> None:
     explorer = explorers(projector=True, show="both")
-    assert explorer.effect.plot.figure.get_figwidth() > 9
+    assert (
+        explorer.effect.plot.figure.get_size_inches().tolist() == explorer.figure.get_size_inches().tolist() == [8, 5.2]
+    )

@@ -71,9 +71,9 @@ class EffectPlot:
         self.style = style = style or PlotStyle()
         width, height = style.figsize
         with plt.ioff(), plt.rc_context({"font.size": style.font}):  # shown inside the Explorer only
-            self.figure: Figure = plt.figure(figsize=(width * 1.3, height))
+            self.figure: Figure = plt.figure(figsize=(width, height))  # beside the panel where the schedule is
         self.lock = getattr(self.figure, "_render_lock", None) or threading.RLock()
-        grid = self.figure.add_gridspec(2, 2, width_ratios=(1.15, 1))
+        grid = self.figure.add_gridspec(2, 2, width_ratios=(1.2, 1))
         self.land = self.figure.add_subplot(grid[:, 0])
         self.loss_ax = self.figure.add_subplot(grid[0, 1])
         self.memory_ax = self.figure.add_subplot(grid[1, 1], sharex=self.loss_ax)
@@ -84,7 +84,7 @@ class EffectPlot:
         self.land.set_ylabel("y", fontsize=small, labelpad=1)
         # titles, not y labels: a label beside tick labels of changing width would need a new layout each time
         self.loss_ax.set_title("loss", loc="left", fontsize=small)
-        self.memory_ax.set_title("optimizer state: norm of each tensor", loc="left", fontsize=small)
+        self.memory_ax.set_title("state: norm per tensor", loc="left", fontsize=small)
         self.memory_ax.set_xlabel("optimizer step", fontsize=small, labelpad=1)
         self.loss_ax.tick_params(labelbottom=False)
         for axes in (self.loss_ax, self.memory_ax):
@@ -111,7 +111,7 @@ class EffectPlot:
         #: The path shown, and the values at the cursor as text.
         self.path: OptimizerPath | None = None
         self.readout = ""
-        self.figure.tight_layout(rect=(0, 0, 1, 1 - style.toolbar / height), w_pad=0.6, h_pad=0.3)
+        self.figure.tight_layout(rect=(0, 0, 1, 1 - style.toolbar / height), w_pad=0.2, h_pad=0.2)
 
     # -- updating -----------------------------------------------------------------------
     @drawing_waits
@@ -371,10 +371,10 @@ class EffectView(widgets.VBox):
         self.slider.max = max(1, path.steps)
         self._cursor(self.step)
         title = _TITLES.get(land.name, f"f(x, y) = {land.name}")
+        where = f", from ({start[0]:g}, {start[1]:g})" if self.start.value.strip() else ""  # else as the box says
         self.heading.value = (
             f"<div style='{self._heading_style}'>{html.escape(config.optimizer)} + "
-            f"{html.escape(config.scheduler or 'constant LR')} on {html.escape(title)}, "
-            f"from ({start[0]:g}, {start[1]:g})</div>"
+            f"{html.escape(config.scheduler or 'constant LR')} on {html.escape(title)}{html.escape(where)}</div>"
         )
         entries = [LegendEntry("this schedule's path", to_hex(_PATH_COLOR), "solid")]
         entries += [
