@@ -502,6 +502,13 @@ class Explorer(LiveSchedule):
         self._say(f"saved the schedule to {target.resolve()}")
         return target
 
+    def _files(self) -> dict[str, tuple[bytes, str]]:
+        """What "downloads" offers: the schedule's figure, numbers and code, and the effect view's figure when shown."""
+        files = super()._files()
+        if self.effect_shown and self.effect.plot.path is not None:
+            files[f"{self._file_stem()}_effect.png"] = (self.effect.png(), "image/png")
+        return files
+
     def _file_stem(self) -> str:
         trace = self.trace
         return f"lr_{trace.optimizer}_{trace.scheduler or 'constant'}" if trace is not None else "lr"

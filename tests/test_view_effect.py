@@ -191,3 +191,19 @@ def test_a_projector_explorer_has_a_large_effect_view(explorers) -> None:
     assert (
         explorer.effect.plot.figure.get_size_inches().tolist() == explorer.figure.get_size_inches().tolist() == [8, 5.2]
     )
+
+
+def test_downloads_offer_the_effect_views_picture_while_it_is_shown(explorers) -> None:
+    explorer = explorers("Adam", "CosineAnnealingLR", steps=60, optimizer_kwargs={"lr": 0.05})
+    assert "lr_Adam_CosineAnnealingLR_effect.png" not in explorer.downloads.offer()
+    explorer.controls["show"].value = "both"
+    explorer.pin("Adam at 0.05")
+    explorer.controls["optimizer.lr"].value = 0.01
+    figure = explorer.effect.plot.figure
+    layout = [axes.get_position().bounds for axes in figure.axes]
+    files = explorer.downloads.offer()
+    data, mime = files["lr_Adam_CosineAnnealingLR_effect.png"]
+    assert mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "lr_Adam_CosineAnnealingLR.png" in files, "the schedule's picture too"
+    assert [axes.get_position().bounds for axes in figure.axes] == layout, "the live figure is as it was"
+    assert figure.legends == [] and figure._suptitle is None

@@ -25,7 +25,7 @@ import functools
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +60,12 @@ __all__ = [
     "replay",
     "build",
     "classic_step",
+    "loop_iteration",
+    "optimizer_step",
+    "scheduler_step",
+    "objects_on",
+    "recording_warnings",
+    "warning_messages",
     "same_trajectory",
     "synthetic_metric",
     "SYNTHETIC_METRICS",
@@ -407,9 +413,16 @@ def _objects(config: Config, problem: ToyProblem, *, scheduler: bool = True) -> 
         for members, overrides in zip(problem.groups, config.param_groups)
         if members
     ]
+    return objects_on(groups, config, scheduler=scheduler)
+
+
+def objects_on(params: Iterable[Any], config: Config, *, scheduler: bool = True) -> tuple[torch.optim.Optimizer, Any]:
+    """A new optimizer of ``config`` on ``params`` (what torch's optimizers take: tensors, or param-group
+    dicts) with ``config``'s optimizer arguments, and a new scheduler on it (``scheduler=False`` or none in
+    ``config``: ``None``), torch's refusals in words. ``config`` is resolved."""
     spec = config.optimizer_spec
     with _speaking_for(spec.name):
-        optimizer = spec.cls(groups, **copy.deepcopy(dict(config.optimizer_kwargs)))
+        optimizer = spec.cls(params, **copy.deepcopy(dict(config.optimizer_kwargs)))
     if config.scheduler is None or not scheduler:
         return optimizer, None
     return optimizer, _build_scheduler(optimizer, config.scheduler, config.scheduler_kwargs)
@@ -571,7 +584,8 @@ class _Run:
 
 
 @contextmanager
-def _recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
+def recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Every warning raised inside the block, each time it is raised, kept in the list it yields."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield caught
@@ -582,7 +596,8 @@ def _label(warned: dict[tuple[int, str], None], new: list[warnings.WarningMessag
     warned.update(((t, str(w.message)), None) for w in new)
 
 
-def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+def warning_messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    """The texts of ``caught``, each once, in order."""
     return tuple(dict.fromkeys(str(w.message) for w in caught))
 
 
@@ -717,7 +732,7 @@ def simulate(
     if not config.loop.classic:
         intended = simulate(config.replace(loop=Loop()))
     warned: dict[tuple[int, str], None] = {}
-    with _recording_warnings() as caught, one_thread():
+    with recording_warnings() as caught, one_thread():
         run, lr, momentum, used = _schedule(config, caught, warned)
     return Trace(
         lr=lr,
@@ -728,7 +743,7 @@ def simulate(
         config=config,
         group_names=run.toy.group_names,
         left_out=run.toy.left_out,
-        warnings=_messages(caught),
+        warnings=warning_messages(caught),
         loop=config.loop,
         intended=intended,
         step_warnings=tuple(warned),
@@ -823,7 +838,7 @@ def record(
     values = check_metric(metric, steps) if plateau else None
     intended = None if loop.classic else record(optimizer, scheduler, steps, metric=values)
     warned: dict[tuple[int, str], None] = {}
-    with _recording_warnings() as caught:
+    with recording_warnings() as caught:
         opt, sched = _copies(optimizer, scheduler)
         # "as built at the start": as you handed them over (sharing the parameters, which the resume maps anyway)
         shared = {id(p): p for p in _parameters_of(opt)}
@@ -866,7 +881,7 @@ def record(
         scheduler=sched_name,
         config=None,
         group_names=numbered_groups(n_groups),
-        warnings=_messages(caught),
+        warnings=warning_messages(caught),
         loop=loop,
         intended=intended,
         step_warnings=tuple(warned),
@@ -920,7 +935,7 @@ def replay(trace: Trace, step: int, *, parameters: NamedGroups | None = None) ->
         and shapes. One group per entry of ``trace.param_groups``. By default, the toy model.
     """
     config = _check_replay(trace, step, parameters)
-    with _recording_warnings(), _threads_for(parameters):
+    with recording_warnings(), _threads_for(parameters):
         run = _Run(config, parameters)
         for _ in range(int(step)):
             run.advance(train=True)
@@ -1004,7 +1019,7 @@ class Replayer:
             self._restore(start)
             run = self._live()
         taken = 0
-        with _recording_warnings(), _threads_for(self._parameters):
+        with recording_warnings(), _threads_for(self._parameters):
             while run.done < step and (limit is None or taken < limit):
                 run.advance(train=True)
                 taken += 1
@@ -1031,7 +1046,7 @@ class Replayer:
         if ahead is None or not last <= ahead.done <= end:
             ahead = self._ahead = self._restored(last)
         taken = 0
-        with _recording_warnings(), _threads_for(self._parameters):
+        with recording_warnings(), _threads_for(self._parameters):
             while ahead.done < end and taken < limit:
                 ahead.advance(train=True)
                 taken += 1
@@ -1066,7 +1081,7 @@ class Replayer:
         return self._run
 
     def _fresh(self) -> _Run:
-        with _recording_warnings(), _threads_for(self._parameters):
+        with recording_warnings(), _threads_for(self._parameters):
             return _Run(self._config, self._parameters)
 
     def _start(self, step: int) -> int:

@@ -26,7 +26,7 @@ from .config import Config, FrozenDict
 from .errors import FormulaError, InvalidValueError
 from .expressions import Formula
 from .loop import Loop
-from .simulate import _build_scheduler, _recording_warnings, _speaking_for, optimizer_step, scheduler_step
+from .simulate import objects_on, optimizer_step, recording_warnings, scheduler_step, warning_messages
 from .toy import one_thread
 
 __all__ = ["Landscape", "OptimizerPath", "PROBLEMS", "landscape", "start_point", "trajectory"]
@@ -194,31 +194,31 @@ def trajectory(
         config = Config(optimizer, optimizer_kwargs, scheduler, scheduler_kwargs, steps, metric="loss")
     # checked and filled in as simulate does; ReduceLROnPlateau's metric is each step's loss, not this curve
     config = config.resolved()
-    spec = config.optimizer_spec
-    with _recording_warnings() as caught, one_thread():
+    with recording_warnings() as caught, one_thread():
         p = torch.tensor(point, dtype=torch.float64, requires_grad=True)
-        with _speaking_for(spec.name):
-            opt = spec.cls([p], **dict(config.optimizer_kwargs))
-        sched = None if config.scheduler is None else _build_scheduler(opt, config.scheduler, config.scheduler_kwargs)
+        opt, sched = objects_on([p], config)
         plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
-        losses = np.full(config.steps + 1, np.nan)
+        rows = config.steps + 1
+        losses = np.full(rows, np.nan)
         t = 0
+        first = [True]  # the step's first loss is the loss at its starting point (LBFGS computes more)
 
         def closure() -> torch.Tensor:
             opt.zero_grad()
             loss = land.f(p[0], p[1])
-            if np.isnan(losses[t]):  # the loss at the point the step starts from (LBFGS calls this again)
-                losses[t] = float(loss.detach())
+            if first[0]:
+                losses[t], first[0] = loss.item(), False
             loss.backward()
             return loss
 
-        xy = np.empty((config.steps + 1, 2), dtype=np.float64)
-        lrs = np.empty(config.steps + 1, dtype=np.float64)
-        memory: dict[str, np.ndarray] = {}
-        for t in range(config.steps + 1):
+        xy = np.empty((rows, 2), dtype=np.float64)
+        lrs = np.empty(rows, dtype=np.float64)
+        kept: dict[str, np.ndarray] = {}  # each state tensor after each step, the norms taken at the end
+        for t in range(rows):
             xy[t] = p.detach().numpy()
             lrs[t] = opt.param_groups[0]["lr"]
-            _remember(opt.state.get(p, {}), p.shape, memory, t, config.steps + 1)
+            first[0] = True
+            _remember(opt.state.get(p, {}), p.shape, kept, t, rows)
             if t == config.steps:
                 with torch.no_grad():
                     losses[t] = float(land.f(p[0], p[1]))
@@ -230,19 +230,19 @@ def trajectory(
         losses,
         lrs,
         land.name,
-        tuple(dict.fromkeys(str(w.message) for w in caught)),
-        FrozenDict(memory),
+        warning_messages(caught),
+        FrozenDict({kind: np.linalg.norm(values, axis=1) for kind, values in kept.items()}),
         point,
     )
 
 
-def _remember(state: Mapping[str, Any], shape: torch.Size, memory: dict[str, np.ndarray], t: int, rows: int) -> None:
-    """Row ``t`` of each state tensor's norm (the tensors the size of the parameter: what it remembers of it)."""
+def _remember(state: Mapping[str, Any], shape: torch.Size, kept: dict[str, np.ndarray], t: int, rows: int) -> None:
+    """Row ``t`` of each state tensor the size of the point (what the optimizer remembers of it)."""
     for key, value in state.items():
         if isinstance(value, torch.Tensor) and value.shape == shape:
-            if key not in memory:
-                memory[key] = np.full(rows, np.nan)
-            memory[key][t] = float(torch.linalg.vector_norm(value.detach().to(torch.float64)))
+            if key not in kept:
+                kept[key] = np.full((rows, shape.numel()), np.nan)  # nan until the optimizer has it
+            kept[key][t] = value.detach().to(torch.float64).numpy()
 
 
 def start_point(start: Any) -> tuple[float, float]:

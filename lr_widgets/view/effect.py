@@ -11,8 +11,10 @@ the contours are drawn again only when the landscape or its region changes.
 from __future__ import annotations
 
 import html
+import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,7 +24,7 @@ import traitlets
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from ..core.config import Config
 from ..core.errors import InvalidValueError, LrWidgetsError
@@ -80,6 +82,8 @@ class EffectPlot:
         small = style.font * 0.85
         for axes in (self.land, self.loss_ax, self.memory_ax):
             axes.tick_params(labelsize=small)
+        for axis in (self.land.xaxis, self.land.yaxis):
+            axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # each label is drawn anew on every frame
         self.land.set_xlabel("x", fontsize=small, labelpad=1)
         self.land.set_ylabel("y", fontsize=small, labelpad=1)
         # titles, not y labels: a label beside tick labels of changing width would need a new layout each time
@@ -200,6 +204,31 @@ class EffectPlot:
             f"step {t}: x = {x:.5g}, y = {y:.5g}, loss = {path.loss[t]:.5g}, lr = {path.lr[t]:.4g}{remembered}"
         )
 
+    @contextmanager
+    def as_picture(self, title: str, pins: Sequence[str] = ()) -> Iterator[None]:
+        """The title and a legend (the path, and each pin's by name) in the figure while the block runs."""
+        with self.lock:
+            sides = ("left", "right", "bottom", "top", "wspace", "hspace")
+            saved = {side: getattr(self.figure.subplotpars, side) for side in sides}
+            heading = self.figure.suptitle(title, fontsize=self.style.font * 1.05)
+            handles = [self.path_line, *(on_land for on_land, _ in self.pin_lines)]
+            legend = self.figure.legend(
+                handles=handles,
+                labels=["this schedule's path", *(f"pinned: {name}" for name in pins)][: len(handles)],
+                loc="lower center",
+                fontsize=self.style.font * 0.85,
+                ncols=min(2, len(handles)),
+                framealpha=0.85,
+            )
+            extent = legend.get_window_extent(self.figure.canvas.get_renderer())
+            self.figure.tight_layout(rect=(0, extent.height / self.figure.bbox.height + 0.01, 1, 0.93))
+            try:
+                yield
+            finally:
+                legend.remove()
+                heading.remove()
+                self.figure.subplots_adjust(**saved)
+
     def step_at(self, xdata: float) -> int:
         """The step nearest to ``xdata`` on the loss and memory axes."""
         steps = self.path.steps if self.path is not None else 0
@@ -235,7 +264,8 @@ def _rescale(axes: Any, series: Sequence[np.ndarray]) -> None:
     log = finite.size > 0 and bool((finite > 0).all())
     axes.set_yscale("log" if log else "linear")
     if log and finite.max() >= 10 * finite.min():
-        axes.yaxis.set_minor_formatter(NullFormatter())  # labels at the decades only (a new scale brings its own)
+        # the decades only (a new scale brings its own ticks): unlabelled minor ticks cost a quarter of a draw
+        axes.yaxis.set_minor_locator(NullLocator())
     if finite.size:
         low, high = float(finite.min()), float(finite.max())
         if log:
@@ -326,6 +356,7 @@ class EffectView(widgets.VBox):
         )
         self.add_class("lr-widgets-effect")
         self._paths: list[tuple[tuple[Any, ...], OptimizerPath]] = []  # the latest first
+        self._title, self._pin_names = "", []
         self._changed = on_change or (lambda: None)
         self.problem.observe(guard(lambda change: self._problem_chosen(change["new"])), "value")
         for control in (self.formula, self.start):
@@ -372,13 +403,14 @@ class EffectView(widgets.VBox):
         self._cursor(self.step)
         title = _TITLES.get(land.name, f"f(x, y) = {land.name}")
         where = f", from ({start[0]:g}, {start[1]:g})" if self.start.value.strip() else ""  # else as the box says
-        self.heading.value = (
-            f"<div style='{self._heading_style}'>{html.escape(config.optimizer)} + "
-            f"{html.escape(config.scheduler or 'constant LR')} on {html.escape(title)}{html.escape(where)}</div>"
-        )
+        self._title = f"{config.optimizer} + {config.scheduler or 'constant LR'} on {title}{where}"
+        drawn = {index for index, _ in pinned}
+        named = [(index, name) for index, name, _ in pins if index in drawn]  # a refused pin is said, not drawn
+        self._pin_names = [name for _, name in named]
+        self.heading.value = f"<div style='{self._heading_style}'>{html.escape(self._title)}</div>"
         entries = [LegendEntry("this schedule's path", to_hex(_PATH_COLOR), "solid")]
         entries += [
-            LegendEntry(f"pinned: {name}", to_hex(pin_color(index)), "solid", alpha=0.7) for index, name, _ in pins
+            LegendEntry(f"pinned: {name}", to_hex(pin_color(index)), "solid", alpha=0.7) for index, name in named
         ]
         self.legend.value = (
             f"<div style='font-size: {self._px}px; line-height: 1.6'>"
@@ -390,6 +422,15 @@ class EffectView(widgets.VBox):
     def render(self) -> None:
         """Draw the figure once for everything that changed."""
         self.figure_view.show()
+
+    def png(self) -> bytes:
+        """The figure as a PNG with its title and a legend (what "downloads" offers beside the schedule's)."""
+        if self.plot.path is None:
+            raise LrWidgetsError("the effect view has no path to save yet")
+        buffer = io.BytesIO()
+        with self.plot.as_picture(self._title, self._pin_names):
+            self.plot.figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        return buffer.getvalue()
 
     # -- inside ---------------------------------------------------------------------------
     def _path(self, config: Config, land: Landscape, start: tuple[float, float]) -> OptimizerPath:
