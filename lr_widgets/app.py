@@ -68,8 +68,9 @@ class Explorer(LiveSchedule):
 
     Its parts are public: ``optimizer_form``, ``scheduler_form``, ``groups_form`` and ``loop_form`` (what
     the user set; shown in the ``arguments`` tabs), ``schedule`` (the figure, its step slider and toggles),
-    ``inspector`` (the panel), ``downloads``, ``pacer``; ``controls``
-    names every control (``"optimizer.lr"``, ``"scheduler.T_max"``, ``"group.head.lr"``, ``"loop.resume_at"``,
+    ``effect`` (the effect view: the path on a 2-D landscape, made when first shown), ``inspector`` (the
+    panel), ``downloads``, ``pacer``; ``controls`` names every control (``"optimizer.lr"``,
+    ``"scheduler.T_max"``, ``"group.head.lr"``, ``"loop.resume_at"``, ``"show"``, ``"effect.problem"``,
     ``"step"`` ...).
 
     Parameters
@@ -269,7 +270,8 @@ class Explorer(LiveSchedule):
     @property
     def controls(self) -> Mapping[str, widgets.Widget]:
         """Every control by name, live: ``"optimizer"``, ``"optimizer.lr"``, ``"scheduler.T_max"``,
-        ``"groups"``, ``"group.head.lr"``, ``"steps"``, ``"step"``, ``"x_axis"``, ``"log_y"``, ``"steps_per_epoch"``."""
+        ``"groups"``, ``"group.head.lr"``, ``"steps"``, ``"step"``, ``"x_axis"``, ``"log_y"``, ``"steps_per_epoch"``,
+        ``"show"``; once the effect view is made, ``"effect.problem"``, ``"effect.formula"``, ``"effect.start"``."""
         return _Controls(self)
 
     # -- the user's hand: controls write, the work is paced --------------------------------
