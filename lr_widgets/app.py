@@ -154,7 +154,7 @@ class Explorer(LiveSchedule):
                 "both figures side by side (they wrap on a narrow screen)",
             ],
             style={"button_width": "auto", "description_width": "initial"},
-            layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 12px"),
+            layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 auto"),  # on the right
         )
 
         # the label as wide as its word, so that "CosineAnnealingWarmRestarts" is read whole at 1280 px
@@ -255,15 +255,22 @@ class Explorer(LiveSchedule):
             children=[self.code_view], titles=("Python code for this schedule",), selected_index=None
         )
         header = widgets.HBox(
-            [self.optimizer_choice, self.scheduler_choice, self.steps_control, self.show_choice],
+            [self.optimizer_choice, self.scheduler_choice, self.steps_control],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         bar = widgets.HBox([PinsBar(self, guard), self.downloads], layout=widgets.Layout(flex_flow="row wrap"))
-        self.children = [style_sheet(), header, self._status_line.widget, view, self.arguments, bar, code]
+        # the figures' switch at the end of the status line's row: a row of its own would push the figure and the
+        # first arguments down, off a laptop's screen (the bar above has no room left at 1280 px)
+        status = self._status_line.widget
+        status.layout.flex = "1 1 300px"
+        row = widgets.HBox(
+            [status, self.show_choice], layout=widgets.Layout(flex_flow="row wrap", align_items="center")
+        )
+        self.children = [style_sheet(), header, row, view, self.arguments, bar, code]
         if self.projector:
             # large type for the back row: the controls scaled by the style sheet, the panel as tall as the figure
             panel.layout.max_height = f"{round(self.plot.figure.bbox.height) + 30}px"
-            for part in (header, self._status_line.widget, self.schedule.slider, self.arguments, bar, code):
+            for part in (header, row, self.schedule.slider, self.arguments, bar, code):
                 part.add_class(LARGE)
             self.add_class(PROJECTOR_ROOT)
 
@@ -333,7 +340,13 @@ class Explorer(LiveSchedule):
                 on_change=lambda: self.pacer.request("effect"),
             )
             self._effect.layout.display = "none" if self.show_choice.value == "schedule" else ""
-            widgets.link((self._effect, "step"), (self, "step"))
+            if self.projector:  # large type for the back row, as the schedule's controls have it
+                for part in (self._effect.control_row, self._effect.slider):
+                    part.add_class(LARGE)
+            # the same steps as the schedule's slider, always (a hidden view's slider must never clamp the step),
+            # and the step the Explorer inspects now (link copies the first one's value to the second)
+            widgets.dlink((self.schedule.slider, "max"), (self._effect.slider, "max"))
+            widgets.link((self, "step"), (self._effect, "step"))
             schedule, *rest = self._figures.children
             self._figures.children = [schedule, self._effect, *rest]
         return self._effect
@@ -447,7 +460,7 @@ class Explorer(LiveSchedule):
             self.effect.show(self._shown.config, pins)
 
     def _show_pins(self, pins: list[Any]) -> None:
-        self._show_effect()
+        self.pacer.request("effect")  # (a new trace's update shows the effect view itself: covered, done once)
         super()._show_pins(pins)
 
     def _render(self) -> None:
@@ -507,7 +520,7 @@ class Explorer(LiveSchedule):
     def _files(self) -> dict[str, tuple[bytes, str]]:
         """What "downloads" offers: the schedule's figure, numbers and code, and the effect view's figure when shown."""
         files = super()._files()
-        if self.effect_shown and self.effect.plot.path is not None:
+        if self.effect_shown and self.effect.plot.path is not None and not self.effect.message_is_error:
             files[f"{self._file_stem()}_effect.png"] = (self.effect.png(), "image/png")
         return files
 

@@ -538,6 +538,8 @@ def test_recipes_notebook_layer_wise_lines_and_the_effect_view_as_its_instructio
     boxes = [schedule.bounding_box(), effect.locator(".jupyter-matplotlib-canvas-div").first.bounding_box(),
              effect_explorer.locator(".lr-widgets-panel").first.bounding_box()]  # fmt: skip
     assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1, "the schedule, then the effect view"
+    assert boxes[1]["x"] + boxes[1]["width"] <= boxes[2]["x"] + 1, "then the panel, all three side by side"
+    assert boxes[2]["x"] + boxes[2]["width"] <= 1920
     shoot(page, "effect-4-both-wide")
     assert_no_widget_errors(page)
 
@@ -685,7 +687,10 @@ def test_lesson_notebook_renders_and_its_instructions_work(lab, page) -> None:
     bent = page.locator(".lr-widgets-explorer").last
     bent.scroll_into_view_if_needed()
     legend = bent.locator(".lr-widgets-legend").element_handle()
-    assert "this loop's difference" in legend.inner_text() and "resumed at step 60" in legend.inner_text()
+    page.wait_for_function(  # the cell is drawn once it is in view
+        "l => l.innerText.includes(\"this loop's difference\") && l.innerText.includes('resumed at step 60')",
+        arg=legend,
+    )
     bent.locator(".lm-TabBar-tab:has-text('training loop')").first.click()
     shoot(page, "lesson-training-loop-resumed")
     before = canvas_image(page, index=-1)

@@ -324,3 +324,18 @@ def test_a_landscape_grid_is_the_function_and_the_view_holds_the_start() -> None
     np.testing.assert_allclose(Z, X**2 + 3 * Y, rtol=1e-12)
     X, Y, Z = landscape("log(x)").grid((-1.0, 1.0, 0.0, 1.0), n=5)
     assert np.isnan(Z[:, :2]).all() and np.isfinite(Z[:, 3:]).all()  # -inf at 0 and nan below: left undrawn
+
+
+def test_a_branch_not_taken_never_spoils_the_gradient_and_a_flat_region_has_none() -> None:
+    def by_hand(x, y):  # Python's branch, as a function written in torch would take it at one point
+        return torch.sqrt(x) + y**2 if x > 0 else x**2 + 3 * y**2
+
+    text = "sqrt(x) + y**2 if x > 0 else x**2 + 3 * y**2"
+    path = trajectory("SGD", {"lr": 0.05}, None, None, 40, problem=text, start=(-1.0, 1.0))
+    xy, loss = _by_hand("SGD", {"lr": 0.05}, None, 40, by_hand, (-1.0, 1.0))
+    assert np.isfinite(path.xy).all(), "sqrt of a negative x, not taken, gives no nan gradient"
+    np.testing.assert_allclose(path.xy, xy, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(path.loss, loss, rtol=1e-12, atol=0)
+    # a constant branch: a gradient of 0 (as torch.where's), not an error in backward()
+    flat = trajectory("Adam", {"lr": 0.1}, None, None, 5, problem="2 if x > 0 else x**2 + y**2", start=(1.0, 1.0))
+    assert (flat.xy == [1.0, 1.0]).all() and (flat.loss == 2).all()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
 
-from lr_widgets import Config, Loop, trajectory
+from lr_widgets import Config, trajectory
 from lr_widgets.view.effect import FORMULA_START
 
 
@@ -76,7 +76,7 @@ def test_another_landscape_a_formula_and_a_start_point(explorers) -> None:
     # contours of the formula's values: the levels lie between the grid's lowest and highest values
     X, Y = np.meshgrid(np.linspace(-2, 2, 50), np.linspace(-2, 2, 50))
     Z = (X - 1) ** 2 + 10 * (Y + X) ** 2
-    levels = explorer.effect.plot._contours.levels
+    levels = explorer.effect.plot.contours.levels
     assert Z.min() <= levels.min() < levels.max() <= Z.max() * 1.05
 
 
@@ -182,12 +182,16 @@ def test_a_path_is_computed_once_per_question(explorers, monkeypatch) -> None:
     explorer.controls["optimizer.lr"].value = 0.05  # back again: its path is kept
     explorer.step = 50
     explorer.controls["log_y"].value = True
-    assert len(calls) == 2
-    assert isinstance(calls[0], Config) and calls[0].loop == Loop()
+    assert len(calls) == 2 and all(isinstance(call, Config) for call in calls)
 
 
 def test_a_projector_explorer_has_a_large_effect_view(explorers) -> None:
+    from lr_widgets.view.sheet import LARGE
+
     explorer = explorers(projector=True, show="both")
+    for part in (explorer.effect.control_row, explorer.effect.slider):
+        assert LARGE in part._dom_classes, "its controls scaled for the back row, as the schedule's are"
+    assert "font-size: 18px" in explorer.effect.readout.value
     assert (
         explorer.effect.plot.figure.get_size_inches().tolist() == explorer.figure.get_size_inches().tolist() == [8, 5.2]
     )
@@ -206,4 +210,49 @@ def test_downloads_offer_the_effect_views_picture_while_it_is_shown(explorers) -
     assert mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n"
     assert "lr_Adam_CosineAnnealingLR.png" in files, "the schedule's picture too"
     assert [axes.get_position().bounds for axes in figure.axes] == layout, "the live figure is as it was"
-    assert figure.legends == [] and figure._suptitle is None
+    assert figure.legends == [] and figure.texts == [], "no title or legend left in the live figure"
+
+
+def test_showing_the_effect_view_keeps_the_inspected_step_and_a_hidden_one_never_clamps_it(explorers) -> None:
+    explorer = explorers("SGD", "StepLR", steps=100)
+    explorer.step = 70
+    explorer.controls["show"].value = "both"
+    explorer.settle()
+    assert explorer.step == 70 and explorer.effect.slider.value == 70 and explorer.schedule.slider.value == 70
+    explorer.controls["show"].value = "schedule"
+    explorer.controls["steps"].value = 300
+    explorer.step = 250  # past the hidden view's last run: its slider follows the schedule's, never clamps
+    explorer.settle()
+    assert explorer.step == 250 and explorer.effect.slider.max == 300
+    explorer.controls["show"].value = "effect"
+    explorer.settle()
+    assert explorer.effect.slider.value == 250 and explorer.effect.plot.path.steps == 300
+    assert "step 250: " in explorer.effect.readout.value
+
+
+def test_a_pin_added_redraws_the_effect_view_once(explorers, monkeypatch) -> None:
+    explorer = explorers("Adam", "CosineAnnealingLR", steps=50, optimizer_kwargs={"lr": 0.05}, show="effect")
+    shown = []
+    real = explorer.effect.show
+    monkeypatch.setattr(explorer.effect, "show", lambda *args: (shown.append(args), real(*args)))
+    explorer.pin()
+    explorer.controls["optimizer.lr"].value = 0.02
+    assert len(shown) == 2, "once for the pin, once for the new schedule (its pins included)"
+    assert len(shown[-1][1]) == 1
+
+
+def test_an_empty_formula_asks_for_one_and_plateau_and_refusals_are_said(explorers) -> None:
+    explorer = explorers("SGD", "ReduceLROnPlateau", steps=60, optimizer_kwargs={"lr": 1e-3}, show="effect")
+    assert "ReduceLROnPlateau is given the landscape's loss" in explorer.effect.message
+    explorer.controls["effect.problem"].value = "formula"
+    explorer.settle()
+    assert not explorer.effect.message_is_error and "Type a formula of x and y" in explorer.effect.message
+    assert "Rosenbrock" in explorer.effect.heading.value, "the landscape on screen stays until one is typed"
+    explorer.controls["effect.formula"].value = "x**2 +"
+    explorer.settle()
+    assert explorer.effect.message.startswith("f(x, y) is not a valid formula"), "named as the box is labelled"
+    explorer.controls["effect.formula"].value = "x**2 + 3 * y**2"
+    explorer.controls["optimizer"].value = "SparseAdam"  # torch refuses a dense point: no picture of it offered
+    explorer.settle()
+    assert explorer.effect.message_is_error
+    assert not any(name.endswith("_effect.png") for name in explorer.downloads.offer())

@@ -198,6 +198,7 @@ class Formula:
 
     def __call__(self, value: float) -> float:
         """Compute the formula at ``value`` (torch calls this with the epoch number)."""
+        self._one_variable()
         try:
             result = self._evaluate(self._tree, float(value))
         except ZeroDivisionError:
@@ -228,6 +229,7 @@ class Formula:
         ``__call__`` would raise (division by zero, overflow ...) or might differ, the
         caller computes point by point instead.
         """
+        self._one_variable()
         try:
             with np.errstate(all="ignore"):
                 result = np.asarray(self._on_array(self._tree, np.asarray(values, dtype=np.float64)), dtype=np.float64)
@@ -292,11 +294,27 @@ class Formula:
             return _ARRAY_FUNCTIONS[name](*args)
         raise AssertionError(f"unchecked node {node!r}")
 
+    def _one_variable(self) -> None:
+        if len(self.variables) != 1:
+            raise TypeError(f"{self!r} has the variables {', '.join(self.variables)}: compute it with on_tensors()")
+
     def on_tensors(self, **values: torch.Tensor) -> torch.Tensor:
-        """The formula with torch's operations on tensors, one per variable (``x=..., y=...``): autograd
-        follows it, so a landscape's gradient is torch's. Arithmetic is in the tensors' dtype; where a
-        step has no finite value (a division by zero, the log of a negative number) torch's inf or nan
-        is the result, as torch computes it.
+        """The formula with torch's operations on tensors: autograd follows it, so a landscape's gradient is torch's.
+
+        Parameters
+        ----------
+        values
+            One tensor per variable (``x=..., y=...``), of shapes that broadcast together.
+
+        Returns
+        -------
+        torch.Tensor
+            The formula at every point, in the tensors' dtype (at least float32). Where a step has no finite
+            value (a division by zero, the log of a negative number) the result is torch's inf or nan. On
+            single points (0-d tensors) ``a if test else b``, ``and`` and ``or`` compute only the operand Python
+            would, so the branch not taken never spoils the gradient (on arrays both are computed and
+            ``torch.where`` picks). Where the value does not depend on the variables (a constant branch)
+            its gradient is 0, as torch.where's is.
         """
         missing = [name for name in self.variables if name not in values]
         if missing or len(values) != len(self.variables):
@@ -304,7 +322,11 @@ class Formula:
         tensors = {name: torch.as_tensor(value) for name, value in values.items()}
         dtype = torch.promote_types(next(iter(tensors.values())).dtype, torch.float32)
         shape = torch.broadcast_shapes(*(tensor.shape for tensor in tensors.values()))
-        return torch.broadcast_to(_tensor_number(self._tensor_node(self._tree, tensors, dtype), dtype), shape)
+        result = torch.broadcast_to(_tensor_number(self._tensor_node(self._tree, tensors, dtype), dtype), shape)
+        followed = [tensor for tensor in tensors.values() if tensor.requires_grad]
+        if followed and not result.requires_grad:  # a constant here: a gradient of 0, not an error in backward()
+            result = result + sum((tensor * 0).sum() for tensor in followed)
+        return result
 
     def _tensor_node(self, node: ast.AST, values: dict[str, torch.Tensor], dtype: torch.dtype) -> torch.Tensor:
         def number(part: ast.AST) -> torch.Tensor:
@@ -320,6 +342,13 @@ class Formula:
             if isinstance(node.op, ast.Not):
                 return torch.logical_not(self._tensor_node(node.operand, values, dtype))
             return _UNARY[type(node.op)](number(node.operand))
+        if isinstance(node, ast.BoolOp) and _single(values):
+            is_and = isinstance(node.op, ast.And)
+            for part in node.values:  # as Python does: the first operand that decides, the rest not computed
+                value = self._tensor_node(part, values, dtype)
+                if bool(value) != is_and:
+                    return value
+            return value
         if isinstance(node, ast.BoolOp):
             # Python's and/or give back one of their operands, not True/False.
             result = self._tensor_node(node.values[-1], values, dtype)
@@ -343,9 +372,10 @@ class Formula:
                 left = right
             return result
         if isinstance(node, ast.IfExp):
-            return torch.where(
-                self._tensor_node(node.test, values, dtype).bool(), number(node.body), number(node.orelse)
-            )
+            test = self._tensor_node(node.test, values, dtype).bool()
+            if _single(values):  # the branch taken only, so the other one's nan never reaches the gradient
+                return number(node.body if bool(test) else node.orelse)
+            return torch.where(test, number(node.body), number(node.orelse))
         if isinstance(node, ast.Call):
             args = [number(arg) for arg in node.args]
             name = node.func.id  # type: ignore[attr-defined]
@@ -450,6 +480,11 @@ class Formula:
             args = [float(self._evaluate(arg, value)) for arg in node.args]
             return FUNCTIONS[node.func.id](*args)  # type: ignore[attr-defined]
         raise AssertionError(f"unchecked node {node!r}")  # _check refuses every other node
+
+
+def _single(values: dict[str, torch.Tensor]) -> bool:
+    """Whether the formula is computed at one point (every variable a single number)."""
+    return all(value.numel() == 1 for value in values.values())
 
 
 def _tensor_number(value: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -95,30 +95,34 @@ PROBLEMS: Mapping[str, Landscape] = {
 }
 
 
-def landscape(problem: str | Landscape) -> Landscape:
+def landscape(problem: str | Landscape, *, argument: str = "problem") -> Landscape:
     """The landscape ``problem`` names: ``"rosenbrock"``, ``"quadratic"``, or a formula of ``x`` and ``y``
     (``"(x - 1)**2 + 10 * (y + x)**2"``) in lr_widgets' formula language, never evaluated as Python.
+
+    ``argument`` is what messages call the text (the Explorer's box: ``"f(x, y)"``).
 
     Raises
     ------
     FormulaError
         The text is not a formula of ``x`` and ``y`` (what is wrong, in words).
+    InvalidValueError
+        ``problem`` is neither a built-in landscape's name nor text.
     """
     if isinstance(problem, Landscape):
         return problem
     if not isinstance(problem, str):
-        raise InvalidValueError(f"problem is a name or a formula of x and y as text: got {problem!r}", "problem")
+        raise InvalidValueError(f"{argument} is a name or a formula of x and y as text: got {problem!r}", argument)
     text = problem.strip()
     if text in PROBLEMS:
         return PROBLEMS[text]
     if text.isidentifier() and text not in ("x", "y"):
         raise InvalidValueError(
-            f"problem is one of {', '.join(map(repr, PROBLEMS))} or a formula of x and y: got {problem!r}", "problem"
+            f"{argument} is one of {', '.join(map(repr, PROBLEMS))} or a formula of x and y: got {problem!r}", argument
         )
-    formula = Formula(text, ("x", "y"), "problem")
+    formula = Formula(text, ("x", "y"), argument)
     if not formula.uses:
         # a constant has no gradient: torch's backward() refuses a loss that does not depend on the point
-        raise FormulaError(f"problem must depend on x or y to have a gradient: got {problem!r}", "problem")
+        raise FormulaError(f"{argument} must depend on x or y to have a gradient: got {problem!r}", argument)
     return Landscape(formula.text, lambda x, y: formula.on_tensors(x=x, y=y), None, (-2.0, 2.0, -2.0, 2.0))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import io
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
 
-from ..core.config import Config
+from ..core.config import Config, same_question
 from ..core.errors import InvalidValueError, LrWidgetsError
 from ..core.trajectory import Box, Landscape, OptimizerPath, landscape, start_point, trajectory
 from .figure import FigureView
@@ -63,6 +64,8 @@ _KIND_COLORS = {
     "prev_flat_grad": "C9",
 }
 _MEMORY_COLORS = ("C7", "C8", "C9", "C5", "C6")
+# what a path does not depend on: the point is one group, stepped by the classic loop, fed its own loss
+_OFF_PATH = ("param_groups", "metric", "loop", "filled", "notes", "metric_source", "is_resolved")
 _TITLES = {"rosenbrock": "Rosenbrock's valley", "quadratic": "a narrow bowl"}
 
 
@@ -76,16 +79,16 @@ class EffectPlot:
             self.figure: Figure = plt.figure(figsize=(width, height))  # beside the panel where the schedule is
         self.lock = getattr(self.figure, "_render_lock", None) or threading.RLock()
         grid = self.figure.add_gridspec(2, 2, width_ratios=(1.2, 1))
-        self.land = self.figure.add_subplot(grid[:, 0])
+        self.landscape_ax = self.figure.add_subplot(grid[:, 0])
         self.loss_ax = self.figure.add_subplot(grid[0, 1])
         self.memory_ax = self.figure.add_subplot(grid[1, 1], sharex=self.loss_ax)
         small = style.font * 0.85
-        for axes in (self.land, self.loss_ax, self.memory_ax):
+        for axes in (self.landscape_ax, self.loss_ax, self.memory_ax):
             axes.tick_params(labelsize=small)
-        for axis in (self.land.xaxis, self.land.yaxis):
+        for axis in (self.landscape_ax.xaxis, self.landscape_ax.yaxis):
             axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))  # each label is drawn anew on every frame
-        self.land.set_xlabel("x", fontsize=small, labelpad=1)
-        self.land.set_ylabel("y", fontsize=small, labelpad=1)
+        self.landscape_ax.set_xlabel("x", fontsize=small, labelpad=1)
+        self.landscape_ax.set_ylabel("y", fontsize=small, labelpad=1)
         # titles, not y labels: a label beside tick labels of changing width would need a new layout each time
         self.loss_ax.set_title("loss", loc="left", fontsize=small)
         self.memory_ax.set_title("state: norm per tensor", loc="left", fontsize=small)
@@ -94,12 +97,12 @@ class EffectPlot:
         for axes in (self.loss_ax, self.memory_ax):
             axes.grid(True, alpha=0.3)
         thin = style.thin
-        (self.path_line,) = self.land.plot([], [], color=_PATH_COLOR, linewidth=style.line * 0.7, zorder=4)
-        (self.start_mark,) = self.land.plot([], [], "o", color="0.15", markersize=5, zorder=5)
-        (self.minimum_mark,) = self.land.plot(
+        (self.path_line,) = self.landscape_ax.plot([], [], color=_PATH_COLOR, linewidth=style.line * 0.7, zorder=4)
+        (self.start_mark,) = self.landscape_ax.plot([], [], "o", color="0.15", markersize=5, zorder=5)
+        (self.minimum_mark,) = self.landscape_ax.plot(
             [], [], "*", color="#e8b000", markeredgecolor="0.25", markersize=11, zorder=5
         )
-        (self.cursor_mark,) = self.land.plot(
+        (self.cursor_mark,) = self.landscape_ax.plot(
             [], [], "o", markerfacecolor="white", markeredgecolor="0.1", markeredgewidth=1.6, markersize=7, zorder=6
         )
         (self.loss_line,) = self.loss_ax.plot([], [], color=_PATH_COLOR, linewidth=thin)
@@ -117,6 +120,11 @@ class EffectPlot:
         self.readout = ""
         self.figure.tight_layout(rect=(0, 0, 1, 1 - style.toolbar / height), w_pad=0.2, h_pad=0.2)
 
+    @property
+    def contours(self) -> Any:
+        """The landscape's contour lines (a matplotlib ContourSet), or None where it has no finite values."""
+        return self._contours
+
     # -- updating -----------------------------------------------------------------------
     @drawing_waits
     def set_landscape(self, land: Landscape, box: Box) -> None:
@@ -129,11 +137,11 @@ class EffectPlot:
         X, Y, Z = land.grid(box)
         levels = contour_levels(Z)
         if levels is not None:
-            self._contours = self.land.contour(
+            self._contours = self.landscape_ax.contour(
                 X, Y, Z, levels=levels, colors="0.6", linewidths=self.style.thin * 0.5, zorder=1
             )
-        self.land.set_xlim(box[0], box[1])
-        self.land.set_ylim(box[2], box[3])
+        self.landscape_ax.set_xlim(box[0], box[1])
+        self.landscape_ax.set_ylim(box[2], box[3])
         self.minimum_mark.set_data(*([[v] for v in land.minimum] if land.minimum is not None else ([], [])))
         self._drawn = (land.name, box)
 
@@ -170,19 +178,20 @@ class EffectPlot:
 
     @drawing_waits
     def set_pins(self, paths: Sequence[tuple[int, OptimizerPath]]) -> None:
-        """Show the pins' paths (``(index of the pin, path)``) in their pins' colours."""
-        for lines in self.pin_lines:
-            for line in lines:
+        """Show the pins' paths (``(index of the pin, path)``) in their pins' colours (their lines made once)."""
+        while len(self.pin_lines) > len(paths):
+            for line in self.pin_lines.pop():
                 line.remove()
-        self.pin_lines = []
-        for index, path in paths:
+        while len(self.pin_lines) < len(paths):
+            (on_land,) = self.landscape_ax.plot([], [], alpha=0.7, linewidth=self.style.thin, zorder=3)
+            (loss,) = self.loss_ax.plot([], [], alpha=0.6, linewidth=self.style.thin * 0.8)
+            self.pin_lines.append((on_land, loss))
+        for (index, path), (on_land, loss) in zip(paths, self.pin_lines):
             xy = _finite(path.xy)
-            color = pin_color(index)
-            on_land = self.land.plot(xy[:, 0], xy[:, 1], color=color, alpha=0.7, linewidth=self.style.thin, zorder=3)
-            loss = self.loss_ax.plot(
-                np.arange(path.steps + 1), _finite(path.loss), color=color, alpha=0.6, linewidth=self.style.thin * 0.8
-            )
-            self.pin_lines.append((on_land[0], loss[0]))
+            on_land.set_data(xy[:, 0], xy[:, 1])
+            loss.set_data(np.arange(path.steps + 1), _finite(path.loss))
+            for line in (on_land, loss):
+                line.set_color(pin_color(index))
         if self.path is not None:
             _rescale(self.loss_ax, [self.path.loss, *(pin.get_ydata() for _, pin in self.pin_lines)])
 
@@ -221,7 +230,9 @@ class EffectPlot:
                 framealpha=0.85,
             )
             extent = legend.get_window_extent(self.figure.canvas.get_renderer())
-            self.figure.tight_layout(rect=(0, extent.height / self.figure.bbox.height + 0.01, 1, 0.93))
+            with warnings.catch_warnings():  # many pins: a legend too tall leaves the layout as it was
+                warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
+                self.figure.tight_layout(rect=(0, extent.height / self.figure.bbox.height + 0.01, 1, 0.93))
             try:
                 yield
             finally:
@@ -239,6 +250,7 @@ class EffectPlot:
         self.figure.canvas.draw_idle()
 
     def close(self) -> None:
+        """Close the figure."""
         plt.close(self.figure)
 
 
@@ -342,10 +354,14 @@ class EffectView(widgets.VBox):
         self.message = ""
         self.message_is_error = False
         width = round(self.plot.figure.bbox.width) + 20
+        #: The landscape menu, the formula and the start point, in a row.
+        self.control_row = widgets.HBox(
+            [self.problem, self.formula, self.start], layout=widgets.Layout(flex_flow="row wrap")
+        )
         super().__init__(
             [
                 self.heading,
-                widgets.HBox([self.problem, self.formula, self.start], layout=widgets.Layout(flex_flow="row wrap")),
+                self.control_row,
                 self.figure_view.widget,
                 self.legend,
                 self.slider,
@@ -355,8 +371,10 @@ class EffectView(widgets.VBox):
             layout=widgets.Layout(align_self="flex-start", width=f"{width}px"),
         )
         self.add_class("lr-widgets-effect")
-        self._paths: list[tuple[tuple[Any, ...], OptimizerPath]] = []  # the latest first
+        self._paths: list[tuple[Config, OptimizerPath]] = []  # the latest first
         self._title, self._pin_names = "", []
+        rosenbrock = landscape("rosenbrock")
+        self._shown_landscape: tuple[Landscape, tuple[float, float]] = rosenbrock, rosenbrock.start  # type: ignore[assignment]
         self._changed = on_change or (lambda: None)
         self.problem.observe(guard(lambda change: self._problem_chosen(change["new"])), "value")
         for control in (self.formula, self.start):
@@ -369,9 +387,12 @@ class EffectView(widgets.VBox):
         """The view's own controls, by name."""
         return {"effect.problem": self.problem, "effect.formula": self.formula, "effect.start": self.start}
 
-    def landscape(self) -> tuple[Landscape, tuple[float, float]]:
+    def asked_landscape(self) -> tuple[Landscape, tuple[float, float]]:
         """The landscape and start point the controls ask for (what is wrong with them, raised in words)."""
-        land = landscape(self.formula.value if self.problem.value == "formula" else self.problem.value)
+        if self.problem.value == "formula":
+            land = landscape(self.formula.value, argument="f(x, y)")
+        else:
+            land = landscape(self.problem.value)
         text = self.start.value.strip()
         if text:
             start = start_point(_numbers(text))
@@ -384,12 +405,15 @@ class EffectView(widgets.VBox):
 
         What cannot be shown is said in :attr:`note`; the last good figure stays.
         """
+        waiting = self.problem.value == "formula" and not self.formula.value.strip()
         try:
-            land, start = self.landscape()
+            # a formula not typed yet: the landscape on screen stays (Rosenbrock's before any)
+            land, start = self._shown_landscape if waiting else self.asked_landscape()
             path = self._path(config, land, start)
         except LrWidgetsError as mistake:
             self._say(str(mistake), error=True)
             return
+        self._shown_landscape = land, start
         pinned, refused = [], []
         for index, name, pin_config in pins:
             try:
@@ -417,7 +441,8 @@ class EffectView(widgets.VBox):
             + "".join(entry.html(self._px) for entry in entries)
             + "</div>"
         )
-        self._say(" ".join([*_path_notes(config, path), *refused]), error=bool(refused))
+        typing = ["Type a formula of x and y in f(x, y) = and press Enter."] if waiting else []
+        self._say(" ".join([*typing, *_path_notes(config, path), *refused]), error=bool(refused))
 
     def render(self) -> None:
         """Draw the figure once for everything that changed."""
@@ -435,13 +460,12 @@ class EffectView(widgets.VBox):
     # -- inside ---------------------------------------------------------------------------
     def _path(self, config: Config, land: Landscape, start: tuple[float, float]) -> OptimizerPath:
         """The path of ``config`` on ``land`` from ``start``: computed once, kept for the last runs."""
-        key = (config.optimizer, config.optimizer_kwargs, config.scheduler, config.scheduler_kwargs, config.steps)
-        for index, (kept_key, path) in enumerate(self._paths):
-            if path.problem == land.name and path.start == start and _same(kept_key, key):
+        for index, (kept, path) in enumerate(self._paths):
+            if path.problem == land.name and path.start == start and same_question(kept, config, apart_from=_OFF_PATH):
                 self._paths.insert(0, self._paths.pop(index))
                 return path
         path = trajectory(config, problem=land, start=start)
-        self._paths = [(key, path), *self._paths[: KEPT_PATHS - 1]]
+        self._paths = [(config, path), *self._paths[: KEPT_PATHS - 1]]
         return path
 
     def _problem_chosen(self, problem: str) -> None:
@@ -450,14 +474,14 @@ class EffectView(widgets.VBox):
         self._changed()
 
     def _cursor(self, step: int) -> None:
-        if self.plot.path is None:
-            return
+        """Move the cursor (drawn with the owner's next render, once for everything that changed)."""
+        if self.plot.path is None or self.layout.display == "none":
+            return  # shown again, the view is shown anew, cursor and all
         self.plot.set_cursor(step)
         self.readout.value = (
             f"<div style='font-family: monospace; font-size: {self._px}px; white-space: pre-wrap'>"
             f"{html.escape(self.plot.readout)}</div>"
         )
-        self.plot.redraw()
 
     def _clicked(self, event: Any) -> None:
         if event.inaxes in (self.plot.loss_ax, self.plot.memory_ax) and event.xdata is not None:
@@ -482,6 +506,8 @@ def _path_notes(config: Config, path: OptimizerPath) -> list[str]:
         )
     if not config.loop.classic:
         notes.append("The path steps the classic loop: the training loop tab's changes do not apply here.")
+    if config.scheduler == "ReduceLROnPlateau":
+        notes.append("ReduceLROnPlateau is given the landscape's loss here: its cuts are the path's own.")
     bad = np.flatnonzero(~np.isfinite(path.loss))
     if bad.size:
         notes.append(
@@ -490,13 +516,6 @@ def _path_notes(config: Config, path: OptimizerPath) -> list[str]:
         )
     notes += [f"torch warned: {warning}" for warning in path.warnings[:2]]
     return notes
-
-
-def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):  # arrays among the arguments: not worth comparing element by element
-        return False
 
 
 def _numbers(text: str) -> list[float]:
