@@ -48,7 +48,7 @@ from .view.loop_form import LoopForm
 from .view.panel import Panel
 from .view.pins import PinsBar
 from .view.plot import PROJECTOR, Pin
-from .view.sheet import LARGE, PROJECTOR_ROOT, TEXT_PX, style_sheet
+from .view.sheet import COMPACT, LARGE, PROJECTOR_ROOT, TEXT_PX, style_sheet
 
 __all__ = ["Explorer", "explore", "DEFAULT", "SHOWN"]
 
@@ -147,14 +147,13 @@ class Explorer(LiveSchedule):
         self.show_choice = widgets.ToggleButtons(
             options=[("LR schedule", "schedule"), ("effect on a 2-D problem", "effect"), ("both", "both")],
             value=show,
-            description="show",
             tooltips=[
                 "the LR torch sets at each step",
                 "the path the optimizer takes on a 2-D landscape under this schedule, its loss and its state",
                 "both figures side by side (they wrap on a narrow screen)",
             ],
-            style={"button_width": "auto", "description_width": "initial"},
-            layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 auto"),  # on the right
+            style={"button_width": "auto"},
+            layout=widgets.Layout(width="auto", flex="0 0 auto", margin="0 0 0 auto"),  # on the right
         )
 
         # the label as wide as its word, so that "CosineAnnealingWarmRestarts" is read whole at 1280 px
@@ -263,6 +262,7 @@ class Explorer(LiveSchedule):
         # first arguments down, off a laptop's screen (the bar above has no room left at 1280 px)
         status = self._status_line.widget
         status.layout.flex = "1 1 300px"
+        self.show_choice.add_class(COMPACT)  # as tall as the status line
         row = widgets.HBox(
             [status, self.show_choice], layout=widgets.Layout(flex_flow="row wrap", align_items="center")
         )
