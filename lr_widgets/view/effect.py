@@ -6,6 +6,10 @@ state tensor (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq`` ...) after each s
 step marked in all three. The paths are :func:`~lr_widgets.core.trajectory.trajectory`'s, kept for the
 last runs asked (a pin's path is computed once). The figure is made once: a new path only sets data;
 the contours are drawn again only when the landscape or its region changes.
+
+Its mistakes (a formula, a start point, an optimizer torch refuses on a single 2-D point) are said in its
+own note under its figure, which keeps the last good path: they are the view's, and the status line goes
+on speaking of the schedule on screen, which is right.
 """
 
 from __future__ import annotations
