@@ -27,7 +27,7 @@ import torch
 
 from .errors import FormulaError, FormulaEvaluationError
 
-__all__ = ["Formula", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH"]
+__all__ = ["Formula", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "exact_cos", "exactly_as_python"]
 
 MAX_LENGTH = 500
 
@@ -66,6 +66,44 @@ _COMPARE = {
     ast.NotEq: operator.ne,
 }
 
+
+def _elementwise(function: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """``function`` (Python's own, as torch's loop calls it) on every element of arrays that broadcast together;
+    nan where it raises or gives a complex number (the caller then computes point by point)."""
+
+    def safe(*args: float) -> float:
+        try:
+            value = function(*args)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return math.nan
+        return math.nan if isinstance(value, complex) else value
+
+    def on_arrays(*arrays: Any) -> np.ndarray:
+        parts = np.broadcast_arrays(*(np.asarray(array, dtype=np.float64) for array in arrays))
+        flat = [part.ravel().tolist() for part in parts]
+        return np.fromiter(map(safe, *flat), dtype=np.float64, count=parts[0].size).reshape(parts[0].shape)
+
+    return on_arrays
+
+
+def exactly_as_python(
+    ufunc: Callable[..., Any], function: Callable[..., Any], *sample: np.ndarray
+) -> Callable[..., Any]:
+    """numpy's ``ufunc`` where it gives the very floats ``function`` gives on ``sample``, else ``function`` element
+    by element. Some numpy builds compute cos, exp, log or ** with their own SIMD code, which differs from the C
+    library Python's math calls in the last bit (numpy 1.24 on AVX-512: cos(pi) is not -1): lr_widgets shows
+    torch's numbers, and torch's loop calls Python's."""
+    python = _elementwise(function)
+    with np.errstate(all="ignore"):
+        same = np.array_equal(ufunc(*sample), python(*sample), equal_nan=True)
+    return ufunc if same else python
+
+
+_ANGLES = np.linspace(0.0, 40.0, 4097)
+#: cos with the values of ``math.cos`` (numpy's where they are the same).
+exact_cos = exactly_as_python(np.cos, math.cos, _ANGLES)
+_BASES, _POWERS = np.meshgrid(np.geomspace(1e-3, 10.0, 64), np.linspace(-100.0, 1000.0, 64))
+
 _ARRAY_BINARY = {
     ast.Add: np.add,
     ast.Sub: np.subtract,
@@ -73,15 +111,15 @@ _ARRAY_BINARY = {
     ast.Div: np.divide,
     ast.FloorDiv: np.floor_divide,
     ast.Mod: np.mod,
-    ast.Pow: np.power,
+    ast.Pow: exactly_as_python(np.power, operator.pow, _BASES, _POWERS),
 }
 _ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": np.abs,
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "cos": np.cos,
-    "sin": np.sin,
+    "exp": exactly_as_python(np.exp, math.exp, np.linspace(-50.0, 50.0, 4097)),
+    "log": exactly_as_python(np.log, math.log, np.geomspace(1e-6, 1e6, 4097)),
+    "sqrt": np.sqrt,  # correctly rounded everywhere (IEEE 754)
+    "cos": exact_cos,
+    "sin": exactly_as_python(np.sin, math.sin, _ANGLES),
     "floor": np.floor,
     "ceil": np.ceil,
 }
@@ -290,7 +328,7 @@ class Formula:
                     result = pick(result, arg)
                 return result
             if name == "log" and len(args) == 2:
-                return np.log(args[0]) / np.log(args[1])
+                return _ARRAY_FUNCTIONS["log"](args[0]) / _ARRAY_FUNCTIONS["log"](args[1])
             return _ARRAY_FUNCTIONS[name](*args)
         raise AssertionError(f"unchecked node {node!r}")
 

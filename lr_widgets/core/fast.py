@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
-from .expressions import Formula
+from .expressions import Formula, exact_cos
 from .introspect import group_lrs, group_momenta
 from .private import PrivateMissing, private
 from .specs import with_momentum
@@ -62,21 +62,6 @@ FAST_SCHEDULERS = (
 
 class _Unsupported(Exception):
     """This configuration is left to the real loop."""
-
-
-def _libm_cos(angles: np.ndarray) -> np.ndarray:
-    return np.fromiter(map(math.cos, angles.tolist()), dtype=np.float64, count=angles.shape[0])
-
-
-def _numpy_cos_is_libm() -> bool:
-    sample = np.linspace(0.0, 40.0, 4097)
-    return bool(np.array_equal(np.cos(sample), _libm_cos(sample)))
-
-
-# CosineAnnealingLR divides (1 + cos a) by (1 + cos b): near the bottom of a long cycle an
-# ulp of difference in cos becomes a visible difference after the restart. Use numpy's cos
-# only where it is the very function ``math.cos`` calls.
-_exact_cos: Callable[[np.ndarray], np.ndarray] = np.cos if _numpy_cos_is_libm() else _libm_cos
 
 
 # Each rule gets the torch scheduler, the LR of each group before the first step it computes
@@ -226,7 +211,7 @@ def _cosine_annealing_lr(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndar
     T, eta_min = s.T_max, s.eta_min
     if not isinstance(T, int) or isinstance(T, bool) or T <= 0 or np.any(epochs < 1) or private(s, "step_count") != 1:
         raise _Unsupported("only the plain recursion is followed")
-    cos = _exact_cos((math.pi * np.arange(epochs[0] - 1, epochs[-1] + 1, dtype=np.float64)) / T)
+    cos = exact_cos((math.pi * np.arange(epochs[0] - 1, epochs[-1] + 1, dtype=np.float64)) / T)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (1 + cos[1:]) / (1 + cos[:-1])  # ratio[i] is the factor torch uses at epochs[i]
     # At each odd multiple of T_max (+1) torch adds a step instead: 1 + cos(pi) is 0 there.
@@ -281,7 +266,7 @@ def _warm_restarts(s: Any, lr0: np.ndarray, epochs: np.ndarray, m: np.ndarray | 
             length[done : done + take] = T_i
             done += take
             position += take
-    cos = np.cos(math.pi * cur.astype(np.float64) / length.astype(np.float64))
+    cos = exact_cos(math.pi * cur.astype(np.float64) / length.astype(np.float64))
     columns = [s.eta_min + (base - s.eta_min) * (1 + cos) / 2 for base in s.base_lrs]
     return np.column_stack(columns), None
 
@@ -345,7 +330,7 @@ def _one_cycle_lr(
 
 def _anneal(how: str, start: float, end: float, pct: np.ndarray) -> np.ndarray:
     if how == "cos":
-        return end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1)
+        return end + (start - end) / 2.0 * (exact_cos(math.pi * pct) + 1)
     return (end - start) * pct + start
 
 
