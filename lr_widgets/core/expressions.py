@@ -17,9 +17,10 @@ exp, log, sqrt, cos, sin, floor, ceil``. All arithmetic is done in floats, so
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -114,6 +115,8 @@ _ARRAY_BINARY = {
     ast.Pow: exactly_as_python(np.power, operator.pow, _BASES, _POWERS),
 }
 _ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": lambda *args: functools.reduce(np.minimum, args),
+    "max": lambda *args: functools.reduce(np.maximum, args),
     "abs": np.abs,
     "exp": exactly_as_python(np.exp, math.exp, np.linspace(-50.0, 50.0, 4097)),
     "log": exactly_as_python(np.log, math.log, np.geomspace(1e-6, 1e6, 4097)),
@@ -128,6 +131,8 @@ _ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
 # torch's floor_divide has no derivative; div's floor rounding gives the same values and a zero gradient
 _TENSOR_BINARY = {**_BINARY, ast.FloorDiv: lambda a, b: torch.div(a, b, rounding_mode="floor")}
 _TENSOR_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": lambda *args: functools.reduce(torch.minimum, args),
+    "max": lambda *args: functools.reduce(torch.maximum, args),
     "abs": torch.abs,
     "exp": torch.exp,
     "log": torch.log,
@@ -320,16 +325,7 @@ class Formula:
             return np.where(test, self._on_array(node.body, values), self._on_array(node.orelse, values))
         if isinstance(node, ast.Call):
             args = [np.asarray(self._on_array(arg, values), dtype=np.float64) for arg in node.args]
-            name = node.func.id  # type: ignore[attr-defined]
-            if name in ("min", "max"):
-                pick = np.minimum if name == "min" else np.maximum
-                result = args[0]
-                for arg in args[1:]:
-                    result = pick(result, arg)
-                return result
-            if name == "log" and len(args) == 2:
-                return _ARRAY_FUNCTIONS["log"](args[0]) / _ARRAY_FUNCTIONS["log"](args[1])
-            return _ARRAY_FUNCTIONS[name](*args)
+            return _called(_ARRAY_FUNCTIONS, node.func.id, args)  # type: ignore[attr-defined]
         raise AssertionError(f"unchecked node {node!r}")
 
     def _one_variable(self) -> None:
@@ -415,17 +411,7 @@ class Formula:
                 return number(node.body if bool(test) else node.orelse)
             return torch.where(test, number(node.body), number(node.orelse))
         if isinstance(node, ast.Call):
-            args = [number(arg) for arg in node.args]
-            name = node.func.id  # type: ignore[attr-defined]
-            if name in ("min", "max"):
-                pick = torch.minimum if name == "min" else torch.maximum
-                result = args[0]
-                for arg in args[1:]:
-                    result = pick(result, arg)
-                return result
-            if name == "log" and len(args) == 2:
-                return torch.log(args[0]) / torch.log(args[1])
-            return _TENSOR_FUNCTIONS[name](*args)
+            return _called(_TENSOR_FUNCTIONS, node.func.id, [number(arg) for arg in node.args])  # type: ignore[attr-defined]
         raise AssertionError(f"unchecked node {node!r}")
 
     # -- checking ---------------------------------------------------------------------
@@ -518,6 +504,14 @@ class Formula:
             args = [float(self._evaluate(arg, value)) for arg in node.args]
             return FUNCTIONS[node.func.id](*args)  # type: ignore[attr-defined]
         raise AssertionError(f"unchecked node {node!r}")  # _check refuses every other node
+
+
+def _called(functions: Mapping[str, Callable[..., Any]], name: str, args: list[Any]) -> Any:
+    """A call of the language on arrays or tensors, with their ``functions``: ``log(a, b)`` is ``log(a) / log(b)``,
+    as Python's ``math.log`` computes it."""
+    if name == "log" and len(args) == 2:
+        return functions["log"](args[0]) / functions["log"](args[1])
+    return functions[name](*args)
 
 
 def _single(values: dict[str, torch.Tensor]) -> bool:
