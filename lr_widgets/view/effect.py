@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import io
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +34,7 @@ from ..core.config import Config, same_question
 from ..core.errors import InvalidValueError, LrWidgetsError
 from ..core.trajectory import Box, Landscape, OptimizerPath, landscape, start_point, trajectory
 from .figure import FigureView
-from .plot import LegendEntry, PlotStyle, drawing_waits, pin_color
+from .plot import LegendEntry, PlotStyle, drawing_waits, layout_kept, pin_color, tight_layout
 
 __all__ = ["EffectPlot", "EffectView", "PROBLEM_CHOICES", "FORMULA_START", "KEPT_PATHS", "contour_levels"]
 
@@ -220,9 +219,7 @@ class EffectPlot:
     @contextmanager
     def as_picture(self, title: str, pins: Sequence[str] = ()) -> Iterator[None]:
         """The title and a legend (the path, and each pin's by name) in the figure while the block runs."""
-        with self.lock:
-            sides = ("left", "right", "bottom", "top", "wspace", "hspace")
-            saved = {side: getattr(self.figure.subplotpars, side) for side in sides}
+        with self.lock, layout_kept(self.figure):
             heading = self.figure.suptitle(title, fontsize=self.style.font * 1.05)
             handles = [self.path_line, *(on_land for on_land, _ in self.pin_lines)]
             legend = self.figure.legend(
@@ -234,15 +231,12 @@ class EffectPlot:
                 framealpha=0.85,
             )
             extent = legend.get_window_extent(self.figure.canvas.get_renderer())
-            with warnings.catch_warnings():  # many pins: a legend too tall leaves the layout as it was
-                warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
-                self.figure.tight_layout(rect=(0, extent.height / self.figure.bbox.height + 0.01, 1, 0.93))
+            tight_layout(self.figure, (0, extent.height / self.figure.bbox.height + 0.01, 1, 0.93))
             try:
                 yield
             finally:
                 legend.remove()
                 heading.remove()
-                self.figure.subplots_adjust(**saved)
 
     def step_at(self, xdata: float) -> int:
         """The step nearest to ``xdata`` on the loss and memory axes."""

@@ -34,7 +34,9 @@ __all__ = [
     "decimate",
     "plot_schedule",
     "drawing_waits",
+    "layout_kept",
     "pin_color",
+    "tight_layout",
 ]
 
 _GROUP_COLORS = ("C0", "C1", "C2")
@@ -127,6 +129,25 @@ def drawing_waits(method: _Method) -> _Method:
             return method(self, *args, **kwargs)
 
     return locked  # type: ignore[return-value]
+
+
+def tight_layout(figure: Figure, rect: tuple[float, float, float, float], **pads: float) -> None:
+    """``figure.tight_layout`` in ``rect``; where a legend is taller than the figure can hold (many pins), the
+    layout stays as it was, without matplotlib's warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
+        figure.tight_layout(rect=rect, **pads)
+
+
+@contextmanager
+def layout_kept(figure: Figure) -> Iterator[None]:
+    """The figure's layout back as it was when the block ends (a picture on its own lays it out anew)."""
+    sides = ("left", "right", "bottom", "top", "wspace", "hspace")
+    saved = {side: getattr(figure.subplotpars, side) for side in sides}
+    try:
+        yield
+    finally:
+        figure.subplots_adjust(**saved)
 
 
 def pin_color(index: int) -> str:
@@ -483,16 +504,12 @@ class SchedulePlot:
             self._tight_layout()
 
     def _tight_layout(self, bottom: float = 0.0) -> None:
-        with warnings.catch_warnings():
-            # many pins make a legend taller than the figure can hold: the layout then stays as it was
-            warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
-            self.figure.tight_layout(rect=(0, bottom, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
+        tight_layout(self.figure, (0, bottom, 1, 1 - self.style.toolbar / self.figure.get_figheight()))
 
     @contextmanager
     def as_picture(self) -> Iterator[None]:
         """Draw the title and the legend in the figure for as long as the block runs (a picture on its own)."""
-        with self.lock:
-            saved = {side: getattr(self.figure.subplotpars, side) for side in ("left", "right", "bottom", "top")}
+        with self.lock, layout_kept(self.figure):
             handles = self._handles()
             self.ax.set_title(self.title, fontsize=self.style.font * 1.05)
             legend = self.figure.legend(
@@ -510,7 +527,6 @@ class SchedulePlot:
             finally:
                 legend.remove()
                 self.ax.set_title("")
-                self.figure.subplots_adjust(**saved)
 
     def redraw(self) -> None:
         """Ask for one redraw; the methods above only change artists, so a change is drawn once."""
